@@ -1,0 +1,41 @@
+/**
+ * @module main
+ * Entry point: read settings, dispatch the command. Wiring only.
+ */
+import { rotateKeyCommand } from "./src/cli/rotate_key_command.ts";
+import { serve } from "./src/cli/serve.ts";
+import { HELP, resolveSettings, UsageError } from "./src/cli/settings.ts";
+import { createLogger } from "./src/log.ts";
+import { StartupError } from "./src/store/database.ts";
+import { VERSION } from "./src/version.ts";
+
+async function main(): Promise<number> {
+  const settings = resolveSettings(Deno.args, (name) => Deno.env.get(name));
+  switch (settings.command) {
+    case "help":
+      console.log(HELP);
+      return 0;
+    case "version":
+      console.log(`sidecar ${VERSION}`);
+      return 0;
+    case "rotate-key":
+      await rotateKeyCommand(settings);
+      return 0;
+    case "serve":
+      await serve(settings, createLogger(settings.logLevel));
+      return 0;
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof StartupError) {
+      console.error(`sidecar: ${err.message}`);
+      Deno.exit(2);
+    }
+    console.error(`sidecar: unexpected error: ${(err as Error).message ?? err}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * @module backends
+ * Backend administration shared by the JSON API and the dashboard: validate,
+ * seal the key, store, reload the routing table. The key never leaves here
+ * except sealed; callers see {@link BackendView} with `api_key_hint` only.
+ */
+import type { AppDeps } from "../app_deps.ts";
+import { BadRequestError, ConflictError, NotFoundError } from "../errors.ts";
+import { secretHint } from "../secrets/token_hash.ts";
+import type { BackendFields } from "../store/backend_repo.ts";
+import type { BackendRecord } from "../store/rows.ts";
+import { BackendCreate, BackendPatch, slugify } from "./inputs.ts";
+import { reloadRuntime } from "./reload.ts";
+import { parseInput } from "./validate.ts";
+
+/** A backend as the admin sees it (CONTRACT §3 backend JSON). */
+export interface BackendView {
+  id: string;
+  name: string;
+  base_url: string;
+  api_key_hint: string;
+  pool_id: string;
+  models: string[];
+  model_map: Record<string, string>;
+  weight: number;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  enabled: boolean;
+  status: "active" | "cooling" | "disabled";
+  cooldown_until: string | null;
+  consecutive_429: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Lists backends with their live state. */
+export function listBackends(deps: AppDeps): BackendView[] {
+  return deps.store.backends.list().map((r) => toView(deps, r));
+}
+
+/** One backend, or 404. */
+export function getBackend(deps: AppDeps, id: string): BackendView {
+  return toView(deps, mustGet(deps, id));
+}
+
+/** Validates and creates a backend. */
+export async function createBackend(deps: AppDeps, body: unknown): Promise<BackendView> {
+  const input = parseInput(BackendCreate, body);
+  const id = input.id ?? uniqueId(deps, slugify(input.name));
+  if (deps.store.backends.get(id)) {
+    throw new ConflictError(`Backend "${id}" already exists`, "id", "duplicate_id");
+  }
+  requirePool(deps, input.pool_id);
+  const { id: _id, api_key, ...rest } = input;
+  const fields: BackendFields = {
+    ...rest,
+    api_key_enc: await deps.box.seal(api_key, id),
+    api_key_hint: secretHint(api_key),
+  };
+  deps.store.backends.insert(id, fields, iso(deps));
+  await reloadRuntime(deps);
+  return getBackend(deps, id);
+}
+
+/** Validates and applies a partial update; an absent `api_key` keeps the key. */
+export async function updateBackend(
+  deps: AppDeps,
+  id: string,
+  body: unknown,
+): Promise<BackendView> {
+  const current = mustGet(deps, id);
+  const patch = parseInput(BackendPatch, body);
+  if (patch.pool_id !== undefined) requirePool(deps, patch.pool_id);
+  const { api_key, ...rest } = patch;
+  const { id: _id, created_at: _c, updated_at: _u, ...stored } = current;
+  const fields: BackendFields = { ...stored };
+  for (const [k, v] of Object.entries(rest)) {
+    if (v !== undefined) (fields as unknown as Record<string, unknown>)[k] = v;
+  }
+  if (api_key !== undefined) {
+    fields.api_key_enc = await deps.box.seal(api_key, id);
+    fields.api_key_hint = secretHint(api_key);
+  }
+  deps.store.backends.update(id, fields, iso(deps));
+  await reloadRuntime(deps);
+  return getBackend(deps, id);
+}
+
+/** Deletes a backend (its history stays in requests and cooldown events). */
+export async function deleteBackend(deps: AppDeps, id: string): Promise<void> {
+  mustGet(deps, id);
+  deps.store.backends.remove(id);
+  await reloadRuntime(deps);
+}
+
+/** Ends a backend's cooldown now and resets its counters. */
+export function clearBackendCooldown(deps: AppDeps, id: string): BackendView {
+  const row = mustGet(deps, id);
+  deps.registry.clearCooldown(id, deps.now());
+  return toView(deps, row);
+}
+
+function toView(deps: AppDeps, r: BackendRecord): BackendView {
+  const { api_key_enc: _sealed, ...rest } = r;
+  const live = deps.registry.status(deps.now()).find((s) => s.backend_id === r.id);
+  return {
+    ...rest,
+    status: live?.status ?? (r.enabled ? "active" : "disabled"),
+    cooldown_until: live?.cooldown_until ?? null,
+    consecutive_429: live?.consecutive_429 ?? 0,
+  };
+}
+
+function mustGet(deps: AppDeps, id: string): BackendRecord {
+  const row = deps.store.backends.get(id);
+  if (!row) throw new NotFoundError(`No backend "${id}"`);
+  return row;
+}
+
+function requirePool(deps: AppDeps, poolId: string): void {
+  if (!deps.store.pools.get(poolId)) {
+    throw new BadRequestError(`No pool "${poolId}"`, "pool_id", "unknown_pool");
+  }
+}
+
+function uniqueId(deps: AppDeps, base: string): string {
+  let id = base;
+  for (let n = 2; deps.store.backends.get(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+function iso(deps: AppDeps): string {
+  return new Date(deps.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+}

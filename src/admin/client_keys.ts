@@ -1,0 +1,51 @@
+/**
+ * @module client_keys
+ * Client key administration: a key is shown once at creation; only its hash
+ * and a hint are stored.
+ */
+import type { AppDeps } from "../app_deps.ts";
+import { NotFoundError } from "../errors.ts";
+import { generateSecret, secretHint, sha256Hex } from "../secrets/token_hash.ts";
+import { KeyCreate } from "./inputs.ts";
+import { reloadRuntime } from "./reload.ts";
+import { parseInput } from "./validate.ts";
+
+/** A client key as listed. */
+export interface ClientKeyView {
+  id: string;
+  name: string;
+  key_hint: string;
+  created_at: string;
+}
+
+/** Lists client keys (hints only). */
+export function listKeys(deps: AppDeps): ClientKeyView[] {
+  return deps.store.keys.list().map(({ key_hash: _h, ...k }) => k);
+}
+
+/** Creates a key; the returned `key` is the only time it is ever shown. */
+export async function createKey(
+  deps: AppDeps,
+  body: unknown,
+): Promise<ClientKeyView & { key: string }> {
+  const input = parseInput(KeyCreate, body);
+  const key = generateSecret("sk-sc-");
+  const id = "key_" + crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+  const record = {
+    id,
+    name: input.name,
+    key_hash: await sha256Hex(key),
+    key_hint: secretHint(key),
+    created_at: new Date(deps.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+  };
+  deps.store.keys.insert(record);
+  await reloadRuntime(deps);
+  const { key_hash: _h, ...view } = record;
+  return { ...view, key };
+}
+
+/** Revokes a key at once. */
+export async function deleteKey(deps: AppDeps, id: string): Promise<void> {
+  if (!deps.store.keys.remove(id)) throw new NotFoundError(`No client key "${id}"`);
+  await reloadRuntime(deps);
+}

@@ -1,0 +1,20 @@
+/**
+ * @module gateway_settings
+ * Reading and patching the gateway config.
+ */
+import type { AppDeps } from "../app_deps.ts";
+import { type GatewayConfig, GatewayConfigPatch } from "../gateway_config.ts";
+import { parseInput } from "./validate.ts";
+
+/** The config in force. */
+export function getConfig(deps: AppDeps): GatewayConfig {
+  return deps.registry.config;
+}
+
+/** Validates a partial config, stores it and applies it at once. */
+export function patchConfig(deps: AppDeps, body: unknown): GatewayConfig {
+  const patch = parseInput(GatewayConfigPatch, body);
+  deps.store.config.save(patch);
+  deps.registry.setConfig(deps.store.config.load());
+  return deps.registry.config;
+}

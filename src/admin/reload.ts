@@ -1,0 +1,24 @@
+/**
+ * @module reload
+ * Rebuilds the in-memory routing table and key ring from the store after an
+ * admin change, opening each provider key once.
+ */
+import type { AppDeps } from "../app_deps.ts";
+import type { BackendHealth } from "../engine/cooldown.ts";
+import type { BackendSpec } from "../engine/registry.ts";
+
+/** Reloads backends, pools, config and client keys into memory. */
+export async function reloadRuntime(
+  deps: Pick<AppDeps, "store" | "registry" | "box" | "keyRing" | "now">,
+  health?: ReadonlyMap<string, BackendHealth>,
+): Promise<void> {
+  const { store, registry, box, keyRing } = deps;
+  const specs: BackendSpec[] = [];
+  for (const row of store.backends.list()) {
+    const { api_key_enc, api_key_hint: _hint, created_at: _c, updated_at: _u, ...rest } = row;
+    specs.push({ ...rest, api_key: await box.open(api_key_enc, row.id) });
+  }
+  registry.setConfig(store.config.load());
+  registry.load(specs, store.pools.list(), deps.now(), health);
+  keyRing.setClients(store.keys.list());
+}

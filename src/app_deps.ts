@@ -1,0 +1,26 @@
+/**
+ * @module app_deps
+ * Everything the HTTP layer and admin operations are built from. Built once
+ * in `main.ts` (or per test), never a module-level singleton.
+ */
+import type { KeyRing } from "./auth/key_ring.ts";
+import type { Registry } from "./engine/registry.ts";
+import type { Logger } from "./log.ts";
+import type { SecretBox } from "./secrets/secret_box.ts";
+import type { Store } from "./store/store.ts";
+
+/** Injected dependencies of the app. */
+export interface AppDeps {
+  store: Store;
+  registry: Registry;
+  box: SecretBox;
+  keyRing: KeyRing;
+  log: Logger;
+  /** Epoch ms. @default Date.now */
+  now: () => number;
+  /** [0, 1). @default Math.random */
+  random: () => number;
+  /** The upstream HTTP client. @default globalThis.fetch */
+  fetch: typeof fetch;
+  version: string;
+}

@@ -1,0 +1,47 @@
+/**
+ * @module key_ring
+ * Client-key authentication from memory: SHA-256 hashes of the client keys
+ * and the admin token. The presented secret is hashed and looked up, so no
+ * stored secret is ever compared byte by byte with it.
+ */
+import { sha256Hex, timingSafeEqual } from "../secrets/token_hash.ts";
+
+/** Who a bearer secret belongs to. */
+export type Principal = { kind: "admin" } | { kind: "client"; keyId: string };
+
+/** Hashes of every accepted secret. */
+export class KeyRing {
+  #clients = new Map<string, string>();
+
+  constructor(readonly adminHash: string) {}
+
+  /** Replaces the client key set (hash → key id). */
+  setClients(entries: Iterable<{ id: string; key_hash: string }>): void {
+    this.#clients = new Map([...entries].map((e) => [e.key_hash, e.id]));
+  }
+
+  /** True when `secret` is the admin token (constant-time on the hashes). */
+  async isAdmin(secret: string): Promise<boolean> {
+    return timingSafeEqual(await sha256Hex(secret), this.adminHash);
+  }
+
+  /** Resolves a client-side secret: a client key or the admin token. */
+  async identify(secret: string): Promise<Principal | undefined> {
+    const hash = await sha256Hex(secret);
+    if (timingSafeEqual(hash, this.adminHash)) return { kind: "admin" };
+    // A Map lookup by hash leaks nothing useful: timing reveals at most a
+    // prefix of a SHA-256 digest, never the key.
+    const keyId = this.#clients.get(hash);
+    return keyId === undefined ? undefined : { kind: "client", keyId };
+  }
+}
+
+/** The bearer secret of a request: `Authorization: Bearer …` or `x-api-key`. */
+export function bearerSecret(headers: Headers): string | undefined {
+  const auth = headers.get("authorization");
+  if (auth) {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    return m?.[1]?.trim() || undefined;
+  }
+  return headers.get("x-api-key")?.trim() || undefined;
+}

@@ -1,0 +1,114 @@
+/**
+ * @module boot
+ * Opens everything Sidecar runs on — data dir, database, master key, admin
+ * token, routing table — and returns the app's dependencies. Shared by the
+ * `serve` command and by tests that want a real file-backed instance.
+ */
+import { KeyRing } from "./auth/key_ring.ts";
+import { reloadRuntime } from "./admin/reload.ts";
+import type { AppDeps } from "./app_deps.ts";
+import type { Settings } from "./cli/settings.ts";
+import { Registry, type HealthListener } from "./engine/registry.ts";
+import type { Logger } from "./log.ts";
+import { type AdminToken, resolveAdminToken } from "./secrets/admin_token.ts";
+import { KEY_CHECK_META, loadMasterKey, verifyMasterKey } from "./secrets/master_key.ts";
+import { SecretBox } from "./secrets/secret_box.ts";
+import { openDatabase, StartupError } from "./store/database.ts";
+import { createStore, type Store } from "./store/store.ts";
+import { VERSION } from "./version.ts";
+
+/** A running instance's dependencies and how to close it. */
+export interface Runtime {
+  deps: AppDeps;
+  admin: AdminToken;
+  close(): void;
+}
+
+/** Options for tests: inject the clock, randomness and upstream client. */
+export interface BootOptions {
+  now?: () => number;
+  random?: () => number;
+  fetch?: typeof fetch;
+}
+
+/** Opens the data dir and database and builds the dependencies. */
+export async function boot(settings: Settings, log: Logger, opts: BootOptions = {}): Promise<Runtime> {
+  ensureDataDir(settings.dataDir);
+  const now = opts.now ?? Date.now;
+  const store = createStore(openDatabase(settings.dbPath), {
+    onError: (err, dropped) =>
+      log.error("usage write failed", { dropped, error: (err as Error).message }),
+  });
+  try {
+    // Never mint a new key for a database that already holds sealed data.
+    const mayCreate = store.meta.get(KEY_CHECK_META) === undefined;
+    if (!mayCreate && !settings.masterKey) requireKeyFile(settings.dataDir);
+    const { raw, source } = loadMasterKey(settings.masterKey, settings.dataDir);
+    if (source.kind === "file" && source.created) {
+      log.info("created master key", { path: source.path });
+    }
+    const box = await SecretBox.fromRawKey(raw);
+    await verifyMasterKey(store.meta, box);
+    const admin = await resolveAdminToken(store.meta, settings.adminToken);
+    const registry = new Registry(store.config.load(), persistHealth(store));
+    const deps: AppDeps = {
+      store,
+      registry,
+      box,
+      keyRing: new KeyRing(admin.hash),
+      log,
+      now,
+      random: opts.random ?? Math.random,
+      fetch: opts.fetch ?? globalThis.fetch,
+      version: VERSION,
+    };
+    await reloadRuntime(deps, store.health.loadAll());
+    return { deps, admin, close: () => store.close() };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
+/** Write-behind of health changes and cooldown events. */
+function persistHealth(store: Store): HealthListener {
+  return (id, health, change) =>
+    store.writes.enqueue(() => {
+      store.health.save(id, health);
+      const s = change.started;
+      if (s && s.extended) store.health.endLatest(id, s.until, change.now);
+      else if (s) {
+        store.health.addEvent({
+          backend_id: id,
+          reason: s.reason,
+          consecutive: s.consecutive,
+          seconds: s.seconds,
+          started_at: s.since,
+          ended_at: s.until,
+        });
+      }
+      if (change.cleared) store.health.endLatest(id, change.now, change.now);
+    });
+}
+
+function ensureDataDir(dir: string): void {
+  try {
+    Deno.mkdirSync(dir, { recursive: true });
+    const probe = `${dir}/.write-test-${crypto.randomUUID()}`;
+    Deno.writeTextFileSync(probe, "");
+    Deno.removeSync(probe);
+  } catch (err) {
+    throw new StartupError(`Data directory "${dir}" is not writable: ${(err as Error).message}`);
+  }
+}
+
+function requireKeyFile(dir: string): void {
+  try {
+    Deno.statSync(`${dir}/master.key`);
+  } catch {
+    throw new StartupError(
+      `This database holds encrypted keys but "${dir}/master.key" is missing and ` +
+        "SIDECAR_MASTER_KEY is not set: restore the master key the database was created with",
+    );
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * @module serve
+ * `sidecar serve`: boot, listen, and shut down gracefully on SIGINT/SIGTERM
+ * (stop accepting, finish in-flight requests within a bound, flush usage).
+ */
+import { boot } from "../boot.ts";
+import { createApp } from "../http/app.ts";
+import type { Logger } from "../log.ts";
+import { VERSION } from "../version.ts";
+import type { Settings } from "./settings.ts";
+
+/** How long in-flight requests get to finish on shutdown. */
+const DRAIN_MS = 10_000;
+const HOUR_MS = 3_600_000;
+
+/** Runs the server until a signal stops it; resolves when shut down. */
+export async function serve(settings: Settings, log: Logger): Promise<void> {
+  const rt = await boot(settings, log);
+  const { deps } = rt;
+  if (rt.admin.generated) {
+    console.error(
+      `Admin token (shown once; only its hash is stored — save it now): ${rt.admin.generated}`,
+    );
+  }
+  const app = createApp(deps);
+  const server = Deno.serve({
+    hostname: settings.host,
+    port: settings.port,
+    onListen: ({ hostname, port }) => {
+      const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+      console.log(`Sidecar ${VERSION} listening on http://${host}:${port}`);
+    },
+  }, app.fetch);
+
+  const purge = () => {
+    const cutoff = deps.now() - deps.registry.config.usage_retention_days * 86_400_000;
+    deps.store.writes.enqueue(() => {
+      deps.store.requests.purge(cutoff);
+      deps.store.health.purge(cutoff);
+      deps.store.sessions.expire(deps.now());
+    });
+  };
+  purge();
+  const purgeTimer = setInterval(purge, HOUR_MS);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    clearInterval(purgeTimer);
+    const drained = await Promise.race([
+      server.shutdown().then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), DRAIN_MS)),
+    ]);
+    if (!drained) log.warn("in-flight requests did not finish in time", { drain_ms: DRAIN_MS });
+    rt.close();
+    log.info("stopped");
+    Deno.exit(0);
+  };
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => void stop(sig));
+  }
+  await server.finished;
+}

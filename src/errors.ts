@@ -1,0 +1,125 @@
+/**
+ * @module errors
+ * Typed domain errors, each carrying its data, and the one mapper that turns
+ * them into the OpenAI-shaped error body every `/v1` and `/api` route returns.
+ */
+
+/** The OpenAI error `type` values Sidecar emits. */
+export type ErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "permission_error"
+  | "not_found_error"
+  | "conflict_error"
+  | "rate_limit_error"
+  | "server_error"
+  | "timeout_error";
+
+/** The body of every error Sidecar itself makes. */
+export interface ErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+}
+
+/** Base class: an HTTP status, an OpenAI error type and code, optional `param`. */
+export class SidecarError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: ErrorType,
+    message: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+    /** Extra response headers (for example `Retry-After`). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  /** The contract's JSON error shape. */
+  toBody(): ErrorBody {
+    return {
+      error: { message: this.message, type: this.type, param: this.param, code: this.code },
+    };
+  }
+}
+
+/** 400: the request is malformed or a field is invalid. */
+export class BadRequestError extends SidecarError {
+  constructor(message: string, param: string | null = null, code: string | null = null) {
+    super(400, "invalid_request_error", message, code, param);
+  }
+}
+
+/** 401: missing or wrong credentials. */
+export class AuthError extends SidecarError {
+  constructor(message = "Invalid or missing API key") {
+    super(401, "authentication_error", message, "invalid_api_key");
+  }
+}
+
+/** 403: the request is authenticated but not allowed (CSRF, origin). */
+export class ForbiddenError extends SidecarError {
+  constructor(message: string, code: string | null = null) {
+    super(403, "permission_error", message, code);
+  }
+}
+
+/** 404: an unknown id or route. */
+export class NotFoundError extends SidecarError {
+  constructor(message: string, code: string | null = "not_found") {
+    super(404, "not_found_error", message, code);
+  }
+}
+
+/** 409: the change conflicts with stored state (duplicate id, non-empty pool). */
+export class ConflictError extends SidecarError {
+  constructor(message: string, param: string | null = null, code: string | null = "conflict") {
+    super(409, "conflict_error", message, code, param);
+  }
+}
+
+/** 413: the body exceeds `max_body_bytes`. */
+export class PayloadTooLargeError extends SidecarError {
+  constructor(limit: number) {
+    super(
+      413,
+      "invalid_request_error",
+      `Request body exceeds max_body_bytes (${limit})`,
+      "request_too_large",
+    );
+  }
+}
+
+/** 429: every candidate is cooling or out of tokens. */
+export class AllBackendsUnavailableError extends SidecarError {
+  constructor(readonly retryAfterMs: number, detail: string) {
+    super(
+      429,
+      "rate_limit_error",
+      `All backends for this model are cooling down or rate-limited (${detail}); retry after ${
+        Math.ceil(retryAfterMs / 1000)
+      }s`,
+      "all_backends_unavailable",
+      null,
+      { "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+    );
+  }
+}
+
+/** 5xx: attempts or the deadline were spent on upstream failures. */
+export class UpstreamFailedError extends SidecarError {
+  constructor(readonly upstreamStatus: number, message: string, code = "upstream_failed") {
+    super(upstreamStatus, upstreamStatus === 504 ? "timeout_error" : "server_error", message, code);
+  }
+}
+
+/** Renders any thrown value as the contract's error body; unknown errors hide their detail. */
+export function toErrorResponse(err: unknown): Response {
+  const known = err instanceof SidecarError
+    ? err
+    : new SidecarError(500, "server_error", "Internal server error", "internal_error");
+  return new Response(JSON.stringify(known.toBody()), {
+    status: known.status,
+    headers: { "content-type": "application/json", ...known.headers },
+  });
+}

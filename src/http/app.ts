@@ -1,0 +1,44 @@
+/**
+ * @module app
+ * The Hono app: `/v1` proxy, `/api` admin JSON, dashboard pages, health and
+ * metrics. Errors become responses in one place (`onError`).
+ */
+import { Hono } from "hono";
+import type { AppDeps } from "../app_deps.ts";
+import { NotFoundError, toErrorResponse } from "../errors.ts";
+import { adminApi } from "./api/admin_api.ts";
+
+/** Optional extra route groups (the proxy and the dashboard mount here). */
+export interface AppParts {
+  proxy?: Hono;
+  pages?: Hono;
+  metrics?: (deps: AppDeps) => string;
+}
+
+/** Builds the whole app from its dependencies. */
+export function createApp(deps: AppDeps, parts: AppParts = {}): Hono {
+  const app = new Hono();
+  app.onError((err, c) => {
+    if (!(err instanceof Error && "status" in err && "type" in err)) {
+      // Unknown errors are logged by type only: their messages could carry request data.
+      deps.log.error("unhandled error", {
+        path: c.req.path,
+        error: err instanceof Error ? err.name : typeof err,
+        detail: err instanceof Error ? err.message.slice(0, 200) : undefined,
+      });
+    }
+    return toErrorResponse(err);
+  });
+  app.notFound((c) => toErrorResponse(new NotFoundError(`No route for ${c.req.method} ${c.req.path}`)));
+
+  app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));
+  if (parts.metrics) {
+    const render = parts.metrics;
+    app.get("/metrics", (c) =>
+      c.body(render(deps), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
+  }
+  app.route("/api", adminApi(deps));
+  if (parts.proxy) app.route("/v1", parts.proxy);
+  if (parts.pages) app.route("/", parts.pages);
+  return app;
+}

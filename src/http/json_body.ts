@@ -1,0 +1,45 @@
+/**
+ * @module json_body
+ * Reads a JSON request body with a size cap, so a huge or malformed body is
+ * a clear 4xx and never a crash.
+ */
+import { BadRequestError, PayloadTooLargeError } from "../errors.ts";
+
+/** Reads at most `maxBytes` of `req`'s body and parses it as JSON. */
+export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  const bytes = await readBodyBytes(req, maxBytes);
+  if (bytes.length === 0) throw new BadRequestError("Request body is empty; send a JSON object");
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new BadRequestError("Request body is not valid JSON");
+  }
+}
+
+/** Reads the raw body, refusing (413) once it exceeds `maxBytes`. */
+export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  if (!req.body) return new Uint8Array();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new PayloadTooLargeError(maxBytes);
+    }
+    parts.push(value);
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+/**
+ * @module token_hash
+ * Hashing and comparing bearer secrets (client keys, the admin token,
+ * session cookies): only SHA-256 hashes are stored, compared in constant time.
+ */
+import { toBase64 } from "./secret_box.ts";
+
+/** Hex SHA-256 of a string. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Compares two strings in time that depends only on their length. */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  const n = Math.max(x.length, y.length);
+  for (let i = 0; i < n; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/** A new random secret: `prefix` + 32 random bytes in base64url. */
+export function generateSecret(prefix: string): string {
+  const b64 = toBase64(crypto.getRandomValues(new Uint8Array(32)));
+  return prefix + b64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** The `sk-…f3a9` style hint shown instead of a secret. */
+export function secretHint(secret: string): string {
+  if (secret.length === 0) return "";
+  if (secret.length <= 8) return "…" + secret.slice(-2);
+  const dash = secret.indexOf("-");
+  const head = dash > 0 && dash <= 6 ? secret.slice(0, dash + 1) : secret.slice(0, 3);
+  return `${head}…${secret.slice(-4)}`;
+}

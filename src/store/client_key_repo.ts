@@ -1,0 +1,30 @@
+/**
+ * @module client_key_repo
+ * Client keys: hashes and hints only.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { type ClientKeyRecord, ClientKeyRow } from "./rows.ts";
+
+/** CRUD over client keys. */
+export function createClientKeyRepo(db: DatabaseSync) {
+  const list = db.prepare("SELECT * FROM client_keys ORDER BY created_at, id");
+  const get = db.prepare("SELECT * FROM client_keys WHERE id = ?");
+  const insert = db.prepare(
+    "INSERT INTO client_keys (id, name, key_hash, key_hint, created_at) VALUES (?, ?, ?, ?, ?)",
+  );
+  const remove = db.prepare("DELETE FROM client_keys WHERE id = ?");
+  return {
+    list: (): ClientKeyRecord[] => list.all().map((r) => ClientKeyRow.parse(r)),
+    get: (id: string): ClientKeyRecord | undefined => {
+      const row = get.get(id);
+      return row ? ClientKeyRow.parse(row) : undefined;
+    },
+    insert(k: ClientKeyRecord): void {
+      insert.run(k.id, k.name, k.key_hash, k.key_hint, k.created_at);
+    },
+    remove(id: string): boolean {
+      return Number(remove.run(id).changes) > 0;
+    },
+  };
+}
+export type ClientKeyRepo = ReturnType<typeof createClientKeyRepo>;

@@ -1,0 +1,62 @@
+/**
+ * @module database
+ * Opens the SQLite file with the pragmas Sidecar relies on and turns the
+ * ways that can fail (not a database, not writable) into clear start-up errors.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { migrate } from "./migrations.ts";
+
+/** A start-up problem the operator must fix; printed without a stack trace. */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+/**
+ * Opens (creating if needed) the database at `path`, applies pragmas and
+ * migrations. `":memory:"` works for tests.
+ */
+export function openDatabase(path: string): DatabaseSync {
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path);
+  } catch (err) {
+    throw new StartupError(`Cannot open database "${path}": ${describe(err)}`);
+  }
+  try {
+    // WAL lets the dashboard read while the usage writer commits; busy_timeout
+    // rides out the rare overlap with `sidecar rotate-key` in another process.
+    db.exec("PRAGMA busy_timeout = 5000");
+    if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    migrate(db);
+  } catch (err) {
+    db.close();
+    const msg = describe(err);
+    if (/not a database|file is encrypted/i.test(msg)) {
+      throw new StartupError(`"${path}" is not a SQLite database`);
+    }
+    if (/readonly|read-only|unable to open|permission/i.test(msg)) {
+      throw new StartupError(`Database "${path}" is not writable: ${msg}`);
+    }
+    throw new StartupError(`Cannot prepare database "${path}": ${msg}`);
+  }
+  return db;
+}
+
+/** Runs `fn` inside one transaction; rolls back when it throws. */
+export function transaction<T>(db: DatabaseSync, fn: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (err) {
+    db.exec("ROLLBACK");
+    throw err;
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,114 @@
+/**
+ * @module migrations
+ * Versioned schema migrations keyed on `PRAGMA user_version`: each step runs
+ * once, in order, inside a transaction, so both a fresh file and an older
+ * file come up at the current version.
+ */
+import type { DatabaseSync } from "node:sqlite";
+
+/** Ordered migrations; index + 1 is the version each one produces. */
+export const MIGRATIONS: readonly string[] = [
+  // v1: the initial schema.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE pools (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE backends (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    api_key_enc TEXT NOT NULL,
+    api_key_hint TEXT NOT NULL,
+    pool_id TEXT NOT NULL REFERENCES pools(id) ON DELETE RESTRICT,
+    models TEXT NOT NULL,
+    model_map TEXT NOT NULL,
+    weight INTEGER NOT NULL,
+    rpm_limit INTEGER,
+    tpm_limit INTEGER,
+    enabled INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE client_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    key_hint TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE backend_state (
+    backend_id TEXT PRIMARY KEY REFERENCES backends(id) ON DELETE CASCADE,
+    health TEXT NOT NULL,
+    consecutive_429 INTEGER NOT NULL,
+    failures INTEGER NOT NULL
+  );
+  CREATE TABLE cooldown_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    backend_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    consecutive INTEGER NOT NULL,
+    seconds REAL NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL
+  );
+  CREATE INDEX cooldown_events_backend ON cooldown_events(backend_id, started_at);
+  CREATE TABLE requests (
+    id TEXT PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    upstream_model TEXT,
+    backend_id TEXT,
+    pool_id TEXT,
+    key_id TEXT,
+    status INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    stream INTEGER NOT NULL,
+    attempts TEXT NOT NULL,
+    latency_ms INTEGER NOT NULL,
+    ttfb_ms INTEGER,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    total_tokens INTEGER NOT NULL,
+    error TEXT
+  );
+  CREATE INDEX requests_ts ON requests(ts);
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  INSERT INTO pools (id, name, priority, created_at, updated_at) VALUES
+    ('primary', 'Primary', 0, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    ('fallback', 'Fallback', 100, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+  `,
+];
+
+/** Applies every migration newer than the file's `user_version`. */
+export function migrate(db: DatabaseSync): number {
+  const row = db.prepare("PRAGMA user_version").get() as { user_version: number } | undefined;
+  let version = row?.user_version ?? 0;
+  if (version > MIGRATIONS.length) {
+    throw new Error(
+      `Database schema version ${version} is newer than this Sidecar (${MIGRATIONS.length})`,
+    );
+  }
+  for (; version < MIGRATIONS.length; version++) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(MIGRATIONS[version]!);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
+      db.exec("COMMIT");
+    } catch (err) {
+      db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+  return version;
+}

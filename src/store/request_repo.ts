@@ -1,0 +1,104 @@
+/**
+ * @module request_repo
+ * Request records: batched inserts from the proxy, newest-first listing and
+ * the usage aggregates of CONTRACT §3.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { type RequestRecord, RequestRow, type UsageRow, UsageRow as UsageRowSchema } from "./rows.ts";
+
+/** A request record as the proxy produces it (`ts` in epoch ms). */
+export type RequestEntry = Omit<RequestRecord, "ts"> & { ts: number };
+
+/** The groupings `/api/usage` offers. */
+export const USAGE_GROUPS = ["backend", "model", "pool", "key", "hour", "minute"] as const;
+export type UsageGroup = typeof USAGE_GROUPS[number];
+
+const GROUP_EXPR: Record<UsageGroup, string> = {
+  backend: "COALESCE(backend_id, '(none)')",
+  model: "model",
+  pool: "COALESCE(pool_id, '(none)')",
+  key: "COALESCE(key_id, '(admin)')",
+  hour: "strftime('%Y-%m-%dT%H:00:00Z', ts / 1000, 'unixepoch')",
+  minute: "strftime('%Y-%m-%dT%H:%M:00Z', ts / 1000, 'unixepoch')",
+};
+
+/** Insert, list, aggregate and purge request records. */
+export function createRequestRepo(db: DatabaseSync) {
+  const insert = db.prepare(
+    `INSERT INTO requests (id, ts, model, upstream_model, backend_id, pool_id, key_id, status,
+       outcome, stream, attempts, latency_ms, ttfb_ms, prompt_tokens, completion_tokens,
+       total_tokens, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const listNewest = db.prepare("SELECT * FROM requests ORDER BY ts DESC, id DESC LIMIT ?");
+  const listBefore = db.prepare(
+    "SELECT * FROM requests WHERE ts < ? ORDER BY ts DESC, id DESC LIMIT ?",
+  );
+  const purge = db.prepare("DELETE FROM requests WHERE ts < ?");
+  const usage = new Map(
+    USAGE_GROUPS.map((g) => [g, db.prepare(usageSql(GROUP_EXPR[g]))] as const),
+  );
+
+  return {
+    insert(e: RequestEntry): void {
+      insert.run(
+        e.id,
+        e.ts,
+        e.model,
+        e.upstream_model,
+        e.backend_id,
+        e.pool_id,
+        e.key_id,
+        e.status,
+        e.outcome,
+        e.stream ? 1 : 0,
+        JSON.stringify(e.attempts),
+        Math.round(e.latency_ms),
+        e.ttfb_ms === null ? null : Math.round(e.ttfb_ms),
+        e.prompt_tokens,
+        e.completion_tokens,
+        e.total_tokens,
+        e.error,
+      );
+    },
+    /** Newest first; `before` (epoch ms) pages backwards. */
+    list(limit: number, before?: number): RequestRecord[] {
+      const rows = before === undefined ? listNewest.all(limit) : listBefore.all(before, limit);
+      return rows.map((r) => RequestRow.parse(r));
+    },
+    /** Aggregates over `[since, until)` (epoch ms), one row per group. */
+    usage(group: UsageGroup, since: number, until: number): UsageRow[] {
+      return usage.get(group)!.all(since, until).map((r) => UsageRowSchema.parse(r));
+    },
+    /** Deletes records older than `before`; returns how many. */
+    purge(before: number): number {
+      return Number(purge.run(before).changes);
+    },
+  };
+}
+export type RequestRepo = ReturnType<typeof createRequestRepo>;
+
+// p95 by nearest rank: the row at rank ceil(0.95 * n) of each group, found
+// with window functions so no per-group query or client-side sort is needed.
+function usageSql(keyExpr: string): string {
+  return `
+    WITH g AS (
+      SELECT ${keyExpr} AS key, latency_ms, outcome, prompt_tokens, completion_tokens, total_tokens
+      FROM requests WHERE ts >= ? AND ts < ?
+    ),
+    ranked AS (
+      SELECT key, latency_ms,
+        ROW_NUMBER() OVER (PARTITION BY key ORDER BY latency_ms) AS rn,
+        COUNT(*) OVER (PARTITION BY key) AS n
+      FROM g
+    ),
+    p95 AS (SELECT key, latency_ms FROM ranked WHERE rn = (n * 95 + 99) / 100)
+    SELECT a.key, a.requests, a.errors, a.prompt_tokens, a.completion_tokens, a.total_tokens,
+      a.avg_latency_ms, COALESCE(p95.latency_ms, 0) AS p95_latency_ms
+    FROM (
+      SELECT key, COUNT(*) AS requests, SUM(outcome != 'ok') AS errors,
+        SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens,
+        SUM(total_tokens) AS total_tokens, CAST(ROUND(AVG(latency_ms)) AS INTEGER) AS avg_latency_ms
+      FROM g GROUP BY key
+    ) a LEFT JOIN p95 ON p95.key = a.key
+    ORDER BY a.key`;
+}

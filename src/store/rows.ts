@@ -1,0 +1,150 @@
+/**
+ * @module rows
+ * zod schemas for what `node:sqlite` returns: every row is parsed here, at
+ * the store boundary, so the rest of Sidecar works with typed values.
+ */
+import { z } from "zod";
+
+const jsonText = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return schema.parse(JSON.parse(text)) as z.infer<T>;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "Invalid JSON column" });
+      return z.NEVER;
+    }
+  });
+
+const flag = z.union([z.number(), z.bigint()]).transform((v) => Number(v) !== 0);
+const int = z.union([z.number(), z.bigint()]).transform((v) => Number(v));
+const nullableInt = int.nullable();
+
+/** A pool: backends grouped under one failover priority (lower is tried first). */
+export const PoolRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  priority: int,
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type Pool = z.infer<typeof PoolRow>;
+
+/** A backend as stored: the key only in sealed form. */
+export const BackendRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  base_url: z.string(),
+  api_key_enc: z.string(),
+  api_key_hint: z.string(),
+  pool_id: z.string(),
+  models: jsonText(z.array(z.string())),
+  model_map: jsonText(z.record(z.string(), z.string())),
+  weight: int,
+  rpm_limit: nullableInt,
+  tpm_limit: nullableInt,
+  enabled: flag,
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type BackendRecord = z.infer<typeof BackendRow>;
+
+/** A client key: only its SHA-256 hash and a short hint are kept. */
+export const ClientKeyRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  key_hash: z.string(),
+  key_hint: z.string(),
+  created_at: z.string(),
+});
+export type ClientKeyRecord = z.infer<typeof ClientKeyRow>;
+
+/** One upstream attempt of a client request. */
+export const Attempt = z.object({
+  backend_id: z.string(),
+  status: z.number().nullable(),
+  reason: z.string(),
+  ms: z.number(),
+});
+export type Attempt = z.infer<typeof Attempt>;
+
+/** How a client request ended, for accounting and the dashboard. */
+export const Outcome = z.enum([
+  "ok",
+  "client_error",
+  "upstream_error",
+  "rate_limited",
+  "truncated",
+  "stalled",
+  "timeout",
+  "cancelled",
+  "no_backend",
+]);
+export type Outcome = z.infer<typeof Outcome>;
+
+/** The request record of CONTRACT §3. */
+export const RequestRecord = z.object({
+  id: z.string(),
+  ts: z.string(),
+  model: z.string(),
+  upstream_model: z.string().nullable(),
+  backend_id: z.string().nullable(),
+  pool_id: z.string().nullable(),
+  key_id: z.string().nullable(),
+  status: z.number(),
+  outcome: Outcome,
+  stream: z.boolean(),
+  attempts: z.array(Attempt),
+  latency_ms: z.number(),
+  ttfb_ms: z.number().nullable(),
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number(),
+  error: z.string().nullable(),
+});
+export type RequestRecord = z.infer<typeof RequestRecord>;
+
+/** The `requests` table row, turned into a {@link RequestRecord}. */
+export const RequestRow = z.object({
+  id: z.string(),
+  ts: int.transform((ms) => new Date(ms).toISOString()),
+  model: z.string(),
+  upstream_model: z.string().nullable(),
+  backend_id: z.string().nullable(),
+  pool_id: z.string().nullable(),
+  key_id: z.string().nullable(),
+  status: int,
+  outcome: Outcome,
+  stream: flag,
+  attempts: jsonText(z.array(Attempt)),
+  latency_ms: int,
+  ttfb_ms: nullableInt,
+  prompt_tokens: int,
+  completion_tokens: int,
+  total_tokens: int,
+  error: z.string().nullable(),
+});
+
+/** A cooldown event row (times as ISO strings). */
+export const CooldownEventRow = z.object({
+  id: int,
+  backend_id: z.string(),
+  reason: z.enum(["429", "quota", "auth", "errors"]),
+  consecutive: int,
+  seconds: z.number(),
+  started_at: int.transform((ms) => new Date(ms).toISOString()),
+  ended_at: int.transform((ms) => new Date(ms).toISOString()),
+});
+export type CooldownEvent = z.infer<typeof CooldownEventRow>;
+
+/** A usage aggregate row of CONTRACT §3. */
+export const UsageRow = z.object({
+  key: z.string(),
+  requests: int,
+  errors: int,
+  prompt_tokens: int,
+  completion_tokens: int,
+  total_tokens: int,
+  avg_latency_ms: int,
+  p95_latency_ms: int,
+});
+export type UsageRow = z.infer<typeof UsageRow>;
