@@ -6,6 +6,7 @@
 import type { KeyRing } from "./auth/key_ring.ts";
 import type { Registry } from "./engine/registry.ts";
 import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import type { SecretBox } from "./secrets/secret_box.ts";
 import type { Store } from "./store/store.ts";
 
@@ -16,6 +17,7 @@ export interface AppDeps {
   box: SecretBox;
   keyRing: KeyRing;
   log: Logger;
+  metrics: Metrics;
   /** Epoch ms. @default Date.now */
   now: () => number;
   /** [0, 1). @default Math.random */

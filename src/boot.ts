@@ -8,8 +8,9 @@ import { KeyRing } from "./auth/key_ring.ts";
 import { reloadRuntime } from "./admin/reload.ts";
 import type { AppDeps } from "./app_deps.ts";
 import type { Settings } from "./cli/settings.ts";
-import { Registry, type HealthListener } from "./engine/registry.ts";
+import { type HealthListener, Registry } from "./engine/registry.ts";
 import type { Logger } from "./log.ts";
+import { Metrics } from "./metrics.ts";
 import { type AdminToken, resolveAdminToken } from "./secrets/admin_token.ts";
 import { KEY_CHECK_META, loadMasterKey, verifyMasterKey } from "./secrets/master_key.ts";
 import { SecretBox } from "./secrets/secret_box.ts";
@@ -32,7 +33,11 @@ export interface BootOptions {
 }
 
 /** Opens the data dir and database and builds the dependencies. */
-export async function boot(settings: Settings, log: Logger, opts: BootOptions = {}): Promise<Runtime> {
+export async function boot(
+  settings: Settings,
+  log: Logger,
+  opts: BootOptions = {},
+): Promise<Runtime> {
   ensureDataDir(settings.dataDir);
   const now = opts.now ?? Date.now;
   const store = createStore(openDatabase(settings.dbPath), {
@@ -57,6 +62,7 @@ export async function boot(settings: Settings, log: Logger, opts: BootOptions = 
       box,
       keyRing: new KeyRing(admin.hash),
       log,
+      metrics: new Metrics(),
       now,
       random: opts.random ?? Math.random,
       fetch: opts.fetch ?? globalThis.fetch,

@@ -196,6 +196,23 @@ export class Registry {
     return { kind: "none", readyAt, cooling, limited };
   }
 
+  /**
+   * When the earliest candidate for `model` (outside `exclude`) is usable
+   * again, without claiming anything: `now` if one is usable now, Infinity
+   * if none ever will be.
+   */
+  readyAt(model: string, now: number, exclude: ReadonlySet<string> = new Set()): number {
+    const policy = this.policy;
+    let earliest = Infinity;
+    for (const b of this.candidates(model)) {
+      if (exclude.has(b.id)) continue;
+      const a = availability(b.health, now, policy);
+      const bucketWait = Math.max(b.rpm?.msUntil(now) ?? 0, b.tpm?.msUntil(now) ?? 0);
+      earliest = Math.min(earliest, Math.max(a.usable ? now : a.readyAt, now + bucketWait));
+    }
+    return earliest;
+  }
+
   /** Applies an attempt's outcome to the backend's health. */
   report(id: string, outcome: AttemptOutcome, now: number): void {
     const b = this.#backends.get(id);

@@ -6,13 +6,12 @@
 import { Hono } from "hono";
 import type { AppDeps } from "../app_deps.ts";
 import { NotFoundError, toErrorResponse } from "../errors.ts";
+import { proxyRoutes } from "../proxy/proxy_routes.ts";
 import { adminApi } from "./api/admin_api.ts";
 
-/** Optional extra route groups (the proxy and the dashboard mount here). */
+/** Optional extra route groups (the dashboard mounts here). */
 export interface AppParts {
-  proxy?: Hono;
   pages?: Hono;
-  metrics?: (deps: AppDeps) => string;
 }
 
 /** Builds the whole app from its dependencies. */
@@ -29,16 +28,17 @@ export function createApp(deps: AppDeps, parts: AppParts = {}): Hono {
     }
     return toErrorResponse(err);
   });
-  app.notFound((c) => toErrorResponse(new NotFoundError(`No route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) =>
+    toErrorResponse(new NotFoundError(`No route for ${c.req.method} ${c.req.path}`))
+  );
 
   app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));
-  if (parts.metrics) {
-    const render = parts.metrics;
-    app.get("/metrics", (c) =>
-      c.body(render(deps), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
-  }
+  app.get("/metrics", (c) =>
+    c.body(deps.metrics.render(deps.registry.status(deps.now())), 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    }));
   app.route("/api", adminApi(deps));
-  if (parts.proxy) app.route("/v1", parts.proxy);
+  app.route("/v1", proxyRoutes(deps));
   if (parts.pages) app.route("/", parts.pages);
   return app;
 }

@@ -46,7 +46,10 @@ export function loadMasterKey(
   const path = join(dataDir, MASTER_KEY_FILE);
   try {
     const text = Deno.readTextFileSync(path);
-    return { raw: decodeMasterKey(text, `"${path}"`), source: { kind: "file", path, created: false } };
+    return {
+      raw: decodeMasterKey(text, `"${path}"`),
+      source: { kind: "file", path, created: false },
+    };
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) {
       if (err instanceof StartupError) throw err;

@@ -21,10 +21,16 @@ export class SecretBox {
   /** Imports a 32-byte master key. */
   static async fromRawKey(raw: Uint8Array): Promise<SecretBox> {
     if (raw.length !== 32) throw new SealError(`Master key must be 32 bytes, got ${raw.length}`);
-    const key = await crypto.subtle.importKey("raw", raw as Uint8Array<ArrayBuffer>, "AES-GCM", false, [
-      "encrypt",
-      "decrypt",
-    ]);
+    const key = await crypto.subtle.importKey(
+      "raw",
+      raw as Uint8Array<ArrayBuffer>,
+      "AES-GCM",
+      false,
+      [
+        "encrypt",
+        "decrypt",
+      ],
+    );
     return new SecretBox(key);
   }
 

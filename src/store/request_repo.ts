@@ -4,7 +4,12 @@
  * the usage aggregates of CONTRACT §3.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { type RequestRecord, RequestRow, type UsageRow, UsageRow as UsageRowSchema } from "./rows.ts";
+import {
+  type RequestRecord,
+  RequestRow,
+  type UsageRow,
+  UsageRow as UsageRowSchema,
+} from "./rows.ts";
 
 /** A request record as the proxy produces it (`ts` in epoch ms). */
 export type RequestEntry = Omit<RequestRecord, "ts"> & { ts: number };

@@ -30,33 +30,48 @@ export function adminApi(deps: AppDeps): Hono {
   api.use("*", requireAdmin(deps.keyRing));
 
   api.get("/pools", (c) => c.json({ data: listPools(deps) }));
-  api.post("/pools", async (c) => c.json({ data: await createPool(deps, await body(c.req.raw)) }, 201));
+  api.post(
+    "/pools",
+    async (c) => c.json({ data: await createPool(deps, await body(c.req.raw)) }, 201),
+  );
   api.get("/pools/:id", (c) => c.json({ data: getPool(deps, c.req.param("id")) }));
-  api.patch("/pools/:id", async (c) =>
-    c.json({ data: await updatePool(deps, c.req.param("id"), await body(c.req.raw)) }));
+  api.patch(
+    "/pools/:id",
+    async (c) => c.json({ data: await updatePool(deps, c.req.param("id"), await body(c.req.raw)) }),
+  );
   api.delete("/pools/:id", async (c) => {
     await deletePool(deps, c.req.param("id"));
     return c.body(null, 204);
   });
 
   api.get("/backends", (c) => c.json({ data: listBackends(deps) }));
-  api.post("/backends", async (c) =>
-    c.json({ data: await createBackend(deps, await body(c.req.raw)) }, 201));
+  api.post(
+    "/backends",
+    async (c) => c.json({ data: await createBackend(deps, await body(c.req.raw)) }, 201),
+  );
   api.get("/backends/:id", (c) => c.json({ data: getBackend(deps, c.req.param("id")) }));
-  api.patch("/backends/:id", async (c) =>
-    c.json({ data: await updateBackend(deps, c.req.param("id"), await body(c.req.raw)) }));
+  api.patch(
+    "/backends/:id",
+    async (c) =>
+      c.json({ data: await updateBackend(deps, c.req.param("id"), await body(c.req.raw)) }),
+  );
   api.delete("/backends/:id", async (c) => {
     await deleteBackend(deps, c.req.param("id"));
     return c.body(null, 204);
   });
-  api.post("/backends/:id/clear-cooldown", (c) =>
-    c.json({ data: clearBackendCooldown(deps, c.req.param("id")) }));
+  api.post(
+    "/backends/:id/clear-cooldown",
+    (c) => c.json({ data: clearBackendCooldown(deps, c.req.param("id")) }),
+  );
 
   api.get("/config", (c) => c.json({ data: getConfig(deps) }));
   api.patch("/config", async (c) => c.json({ data: patchConfig(deps, await body(c.req.raw)) }));
 
   api.get("/keys", (c) => c.json({ data: listKeys(deps) }));
-  api.post("/keys", async (c) => c.json({ data: await createKey(deps, await body(c.req.raw)) }, 201));
+  api.post(
+    "/keys",
+    async (c) => c.json({ data: await createKey(deps, await body(c.req.raw)) }, 201),
+  );
   api.delete("/keys/:id", async (c) => {
     await deleteKey(deps, c.req.param("id"));
     return c.body(null, 204);

@@ -1,0 +1,103 @@
+/**
+ * @module metrics
+ * In-memory counters rendered in the Prometheus text format
+ * (https://prometheus.io/docs/instrumenting/exposition_formats/). Labels are
+ * backend ids, outcomes and reasons only: never keys, models from clients are
+ * bounded by what backends serve.
+ */
+import type { StatusRow } from "./engine/registry.ts";
+
+type Labels = Record<string, string>;
+
+/** Counters and a latency histogram for the proxy. */
+export class Metrics {
+  #counters = new Map<string, { name: string; labels: Labels; value: number }>();
+  #latency = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  static readonly LATENCY_BUCKETS_MS = [
+    5,
+    10,
+    25,
+    50,
+    100,
+    250,
+    500,
+    1000,
+    2500,
+    5000,
+    10000,
+    30000,
+    60000,
+  ];
+
+  /** Adds `by` to a counter. */
+  inc(name: string, labels: Labels, by = 1): void {
+    const key = name + JSON.stringify(labels);
+    const c = this.#counters.get(key);
+    if (c) c.value += by;
+    else this.#counters.set(key, { name, labels, value: by });
+  }
+
+  /** Records one request latency for `backend`. */
+  observeLatency(backend: string, ms: number): void {
+    let h = this.#latency.get(backend);
+    if (!h) {
+      h = { buckets: Metrics.LATENCY_BUCKETS_MS.map(() => 0), sum: 0, count: 0 };
+      this.#latency.set(backend, h);
+    }
+    Metrics.LATENCY_BUCKETS_MS.forEach((le, i) => {
+      if (ms <= le) h.buckets[i]!++;
+    });
+    h.sum += ms;
+    h.count++;
+  }
+
+  /** The exposition text, with live backend gauges from `status`. */
+  render(status: readonly StatusRow[]): string {
+    const lines: string[] = [];
+    const byName = new Map<string, { labels: Labels; value: number }[]>();
+    for (const c of this.#counters.values()) {
+      const list = byName.get(c.name) ?? [];
+      list.push(c);
+      byName.set(c.name, list);
+    }
+    for (const [name, list] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
+      lines.push(`# TYPE ${name} counter`);
+      for (const c of list) lines.push(`${name}${fmt(c.labels)} ${c.value}`);
+    }
+    lines.push("# TYPE sidecar_request_duration_ms histogram");
+    for (const [backend, h] of this.#latency) {
+      Metrics.LATENCY_BUCKETS_MS.forEach((le, i) => {
+        lines.push(
+          `sidecar_request_duration_ms_bucket${fmt({ backend, le: String(le) })} ${h.buckets[i]}`,
+        );
+      });
+      lines.push(`sidecar_request_duration_ms_bucket${fmt({ backend, le: "+Inf" })} ${h.count}`);
+      lines.push(`sidecar_request_duration_ms_sum${fmt({ backend })} ${h.sum}`);
+      lines.push(`sidecar_request_duration_ms_count${fmt({ backend })} ${h.count}`);
+    }
+    lines.push("# TYPE sidecar_backend_up gauge");
+    for (const s of status) {
+      lines.push(
+        `sidecar_backend_up${fmt({ backend: s.backend_id })} ${s.status === "active" ? 1 : 0}`,
+      );
+    }
+    lines.push("# TYPE sidecar_backend_in_flight gauge");
+    for (const s of status) {
+      lines.push(`sidecar_backend_in_flight${fmt({ backend: s.backend_id })} ${s.in_flight}`);
+    }
+    lines.push("# TYPE sidecar_backend_consecutive_429 gauge");
+    for (const s of status) {
+      lines.push(
+        `sidecar_backend_consecutive_429${fmt({ backend: s.backend_id })} ${s.consecutive_429}`,
+      );
+    }
+    return lines.join("\n") + "\n";
+  }
+}
+
+function fmt(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) =>
+    `${k}="${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")}"`
+  );
+  return parts.length ? `{${parts.join(",")}}` : "";
+}

@@ -1,0 +1,80 @@
+/**
+ * @module body_relay
+ * Passes a non-stream upstream body to the client as it arrives (never
+ * re-serialised), keeping a bounded copy to read the usage from at the end.
+ */
+import { extractUsage, type Usage } from "./sse.ts";
+
+/** How a relayed body ended. */
+export interface BodySummary {
+  outcome: "ok" | "truncated" | "cancelled";
+  usage: Usage | undefined;
+  error: string | null;
+}
+
+/** Bodies larger than this are relayed but not parsed for usage. */
+const USAGE_SCAN_LIMIT = 8 * 1024 * 1024;
+
+/** Relays `body`, calling `onDone` once with the outcome and usage. */
+export function relayBody(
+  body: ReadableStream<Uint8Array>,
+  abort: () => void,
+  onDone: (summary: BodySummary) => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  let done = false;
+  const finish = (s: BodySummary) => {
+    if (done) return;
+    done = true;
+    onDone(s);
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch {
+        controller.error(new Error("upstream body broken"));
+        finish({
+          outcome: "truncated",
+          usage: undefined,
+          error: "The upstream body was cut short",
+        });
+        return;
+      }
+      if (next.done) {
+        controller.close();
+        finish({
+          outcome: "ok",
+          usage: size <= USAGE_SCAN_LIMIT ? usageOf(parts, size) : undefined,
+          error: null,
+        });
+        return;
+      }
+      size += next.value.length;
+      if (size <= USAGE_SCAN_LIMIT) parts.push(next.value);
+      controller.enqueue(next.value);
+    },
+    cancel() {
+      abort();
+      reader.cancel().catch(() => {});
+      finish({ outcome: "cancelled", usage: undefined, error: "client disconnected" });
+    },
+  }, { highWaterMark: 0 });
+}
+
+function usageOf(parts: Uint8Array[], size: number): Usage | undefined {
+  const all = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.length;
+  }
+  try {
+    return extractUsage(JSON.parse(new TextDecoder().decode(all)));
+  } catch {
+    return undefined;
+  }
+}

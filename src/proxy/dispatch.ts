@@ -1,0 +1,312 @@
+/**
+ * @module dispatch
+ * The attempt loop of CONTRACT §2: pick a backend, try it, and on a failure
+ * that is the backend's fault move on (cooling it as the rules say), within
+ * `max_attempts` and `request_deadline_ms`; commit on the first good answer.
+ */
+import type { AppDeps } from "../app_deps.ts";
+import { jitteredBackoffMs } from "../engine/backoff.ts";
+import { upstreamModel } from "../engine/model_match.ts";
+import type { LiveBackend } from "../engine/registry.ts";
+import {
+  AllBackendsUnavailableError,
+  NotFoundError,
+  type SidecarError,
+  toErrorResponse,
+  UpstreamFailedError,
+} from "../errors.ts";
+import { type AttemptReason, type AttemptResult, runAttempt } from "./attempt.ts";
+import { relayBody } from "./body_relay.ts";
+import { recordRequest, type RequestEnd, type RequestTrace } from "./request_log.ts";
+import { relayStream } from "./stream_relay.ts";
+import { type ClientCall, forwardableHeaders } from "./upstream_request.ts";
+
+/** Non-standard status for a request the client abandoned (as nginx logs it). */
+const CLIENT_CLOSED = 499;
+
+const SERVER_FAILURES = new Set<AttemptReason>([
+  "server_error",
+  "connection_error",
+  "timeout",
+  "first_chunk_timeout",
+  "stream_error",
+  "empty_stream",
+]);
+
+/** Serves one client call, recording it; always resolves to a response. */
+export async function dispatch(
+  deps: AppDeps,
+  call: ClientCall,
+  trace: RequestTrace,
+  clientSignal: AbortSignal,
+): Promise<Response> {
+  const { registry } = deps;
+  const cfg = registry.config;
+  const deadline = trace.started + cfg.request_deadline_ms;
+  const candidates = registry.candidates(call.model);
+  if (candidates.length === 0) {
+    return fail(
+      deps,
+      trace,
+      "no_backend",
+      new NotFoundError(
+        `No enabled backend serves model "${call.model}"`,
+        "model_not_found",
+      ),
+    );
+  }
+  const tried = new Set<string>();
+  const noRetry = new Set<string>(); // timed out, cooled, lacking the model
+  const retries = new Map<string, number>();
+  const contextLimited = new Set<string>(); // upstream models that said context_length_exceeded
+  let saved: Extract<AttemptResult, { kind: "failover" }>["saved"];
+  let deadlineHit = false;
+
+  while (trace.attempts.length < cfg.max_attempts) {
+    let now = deps.now();
+    if (now >= deadline) {
+      deadlineHit = true;
+      break;
+    }
+    const hardExclude = new Set(noRetry);
+    for (const b of candidates) {
+      if (contextLimited.has(upstreamModel(b.model_map, call.model))) hardExclude.add(b.id);
+    }
+    let pick = registry.pick(call.model, now, new Set([...hardExclude, ...tried]));
+    let backoffMs = 0;
+    if (pick.kind === "none") {
+      // Every fresh candidate is spent: re-try one that failed transiently, after a backoff.
+      pick = registry.pick(call.model, now, hardExclude);
+      if (pick.kind === "backend") {
+        const n = retries.get(pick.backend.id) ?? 0;
+        retries.set(pick.backend.id, n + 1);
+        backoffMs = jitteredBackoffMs(n, deps.random);
+      }
+    }
+    if (pick.kind === "none") {
+      const readyAt = registry.readyAt(call.model, now, hardExclude);
+      const waitMs = readyAt - now;
+      if (waitMs > 0 && waitMs <= cfg.max_wait_ms && readyAt < deadline) {
+        if (!(await sleep(waitMs, clientSignal))) return cancelled(deps, trace);
+        continue;
+      }
+      break;
+    }
+    const backend = pick.backend;
+    if (backoffMs > 0) {
+      if (!(await sleep(Math.min(backoffMs, deadline - now), clientSignal))) {
+        registry.report(backend.id, { kind: "neutral" }, deps.now());
+        return cancelled(deps, trace);
+      }
+      now = deps.now();
+    }
+    tried.add(backend.id);
+    backend.inFlight++;
+    const remaining = Math.max(1, deadline - now);
+    const result = await runAttempt(
+      call,
+      backend,
+      {
+        headersMs: Math.min(cfg.attempt_timeout_ms, remaining),
+        firstChunkMs: Math.min(cfg.first_chunk_timeout_ms, remaining),
+      },
+      clientSignal,
+      deps.fetch,
+      deps.now,
+    );
+    const attempt = { backend_id: backend.id, ms: deps.now() - now };
+    trace.upstreamModel = result.upstreamModel;
+    switch (result.kind) {
+      case "commit":
+        trace.attempts.push({ ...attempt, status: result.response.status, reason: "ok" });
+        registry.report(backend.id, { kind: "success" }, deps.now());
+        return commit(deps, call, trace, backend, result);
+      case "return":
+        backend.inFlight--;
+        trace.attempts.push({ ...attempt, status: result.response.status, reason: "client_error" });
+        registry.report(backend.id, { kind: "neutral" }, deps.now());
+        setServedBy(trace, backend);
+        return finish(deps, trace, result.response, {
+          status: result.response.status,
+          outcome: "client_error",
+        });
+      case "cancelled":
+        backend.inFlight--;
+        trace.attempts.push({ ...attempt, status: null, reason: "cancelled" });
+        registry.report(backend.id, { kind: "neutral" }, deps.now());
+        return cancelled(deps, trace);
+      case "failover":
+        backend.inFlight--;
+        trace.attempts.push({ ...attempt, status: result.status, reason: result.reason });
+        deps.metrics.inc("sidecar_upstream_failures_total", {
+          backend: backend.id,
+          reason: result.reason,
+        });
+        registry.report(backend.id, result.health, deps.now());
+        if (!result.retryable) noRetry.add(backend.id);
+        if (result.reason === "context_length") {
+          contextLimited.add(result.upstreamModel);
+          saved = result.saved;
+        }
+    }
+  }
+  return exhausted(deps, call, trace, saved, deadlineHit);
+}
+
+function commit(
+  deps: AppDeps,
+  call: ClientCall,
+  trace: RequestTrace,
+  backend: LiveBackend,
+  result: Extract<AttemptResult, { kind: "commit" }>,
+): Response {
+  setServedBy(trace, backend);
+  trace.ttfbMs = deps.now() - trace.started;
+  const status = result.response.status;
+  const headers = forwardableHeaders(result.response.headers);
+  const abort = () => result.controller.abort();
+  let done = false;
+  const onDone = (s: RequestEnd) => {
+    if (done) return;
+    done = true;
+    backend.inFlight--;
+    recordRequest(deps, trace, s);
+  };
+  let body: ReadableStream<Uint8Array> | null = null;
+  if (result.stream) {
+    headers.set("content-type", "text/event-stream; charset=utf-8");
+    headers.set("cache-control", "no-cache");
+    body = relayStream(result.stream, {
+      idleTimeoutMs: deps.registry.config.stream_idle_timeout_ms,
+      forwardUsage: call.clientWantsUsage,
+      abort,
+      onDone: (s) => onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error }),
+    });
+  } else if (result.response.body) {
+    body = relayBody(
+      result.response.body,
+      abort,
+      (s) => onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error }),
+    );
+  } else {
+    onDone({ status, outcome: "ok" });
+  }
+  decorate(headers, trace);
+  return new Response(body, { status, headers });
+}
+
+function exhausted(
+  deps: AppDeps,
+  call: ClientCall,
+  trace: RequestTrace,
+  saved: Extract<AttemptResult, { kind: "failover" }>["saved"],
+  deadlineHit: boolean,
+): Response {
+  const failures = trace.attempts.filter((a) => SERVER_FAILURES.has(a.reason as AttemptReason));
+  const summary = trace.attempts.map((a) =>
+    `${a.backend_id}: ${a.status ?? "no response"} ${a.reason}`
+  ).join("; ");
+  if (saved) {
+    // No backend with a larger context could take it: the upstream's own 400 goes back.
+    return finish(deps, trace, new Response(saved.body, saved), {
+      status: saved.status,
+      outcome: "client_error",
+    });
+  }
+  const last = failures.at(-1);
+  if (last || deadlineHit) {
+    const timeout = last?.reason === "timeout" || last?.reason === "first_chunk_timeout";
+    const status = !last || timeout
+      ? 504
+      : last.reason === "server_error" && last.status !== null
+      ? last.status
+      : 502;
+    const why = deadlineHit
+      ? `request_deadline_ms (${deps.registry.config.request_deadline_ms}) spent`
+      : `${trace.attempts.length} attempt(s) failed`;
+    return fail(
+      deps,
+      trace,
+      timeout || (deadlineHit && !last) ? "timeout" : "upstream_error",
+      new UpstreamFailedError(status, `Upstream failed: ${why}${summary ? ` (${summary})` : ""}`),
+    );
+  }
+  const now = deps.now();
+  const lacking = new Set(
+    trace.attempts.filter((a) => a.reason === "not_found").map((a) => a.backend_id),
+  );
+  const readyAt = deps.registry.readyAt(call.model, now, lacking);
+  if (readyAt === Infinity) {
+    return fail(
+      deps,
+      trace,
+      "no_backend",
+      new NotFoundError(
+        `No backend could serve model "${call.model}"${summary ? ` (${summary})` : ""}`,
+        "model_not_found",
+      ),
+    );
+  }
+  const detail = summary || "every candidate is cooling down or out of rate-limit tokens";
+  return fail(
+    deps,
+    trace,
+    "rate_limited",
+    new AllBackendsUnavailableError(Math.max(1000, readyAt - now), detail),
+  );
+}
+
+function fail(
+  deps: AppDeps,
+  trace: RequestTrace,
+  outcome: RequestEnd["outcome"],
+  err: SidecarError,
+): Response {
+  return finish(deps, trace, toErrorResponse(err), {
+    status: err.status,
+    outcome,
+    error: err.message,
+  });
+}
+
+function cancelled(deps: AppDeps, trace: RequestTrace): Response {
+  return finish(deps, trace, new Response(null, { status: CLIENT_CLOSED }), {
+    status: CLIENT_CLOSED,
+    outcome: "cancelled",
+    error: "client disconnected",
+  });
+}
+
+function finish(deps: AppDeps, trace: RequestTrace, res: Response, end: RequestEnd): Response {
+  recordRequest(deps, trace, end);
+  const headers = forwardableHeaders(res.headers);
+  decorate(headers, trace);
+  return new Response(res.body, { status: res.status, headers });
+}
+
+function decorate(headers: Headers, trace: RequestTrace): void {
+  headers.set("x-request-id", trace.id);
+  headers.set("x-sidecar-attempts", String(trace.attempts.length));
+  if (trace.backendId) headers.set("x-sidecar-backend", trace.backendId);
+}
+
+function setServedBy(trace: RequestTrace, backend: LiveBackend): void {
+  trace.backendId = backend.id;
+  trace.poolId = backend.pool_id;
+}
+
+/** Sleeps `ms`; resolves false early if the client goes away. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, Math.max(0, ms));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * @module request_log
+ * Accounting for one client request: the request record (written through the
+ * batched writer, off the request path), a JSON log line, metrics, and the
+ * TPM charge of the real token usage.
+ */
+import type { AppDeps } from "../app_deps.ts";
+import type { Attempt, Outcome } from "../store/rows.ts";
+import type { Usage } from "./sse.ts";
+
+/** What is known of a request while it runs. */
+export interface RequestTrace {
+  id: string;
+  started: number;
+  model: string;
+  keyId: string | null;
+  stream: boolean;
+  attempts: Attempt[];
+  backendId: string | null;
+  poolId: string | null;
+  upstreamModel: string | null;
+  ttfbMs: number | null;
+}
+
+/** How it ended. */
+export interface RequestEnd {
+  status: number;
+  outcome: Outcome;
+  usage?: Usage | undefined;
+  error?: string | null;
+}
+
+/** Records a finished request once. */
+export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): void {
+  const now = deps.now();
+  const latency = Math.max(0, now - t.started);
+  const u = end.usage;
+  const entry = {
+    id: t.id,
+    ts: t.started,
+    model: t.model,
+    upstream_model: t.upstreamModel,
+    backend_id: t.backendId,
+    pool_id: t.poolId,
+    key_id: t.keyId,
+    status: end.status,
+    outcome: end.outcome,
+    stream: t.stream,
+    attempts: t.attempts,
+    latency_ms: latency,
+    ttfb_ms: t.ttfbMs,
+    prompt_tokens: u?.prompt_tokens ?? 0,
+    completion_tokens: u?.completion_tokens ?? 0,
+    total_tokens: u?.total_tokens ?? 0,
+    error: end.error ?? null,
+  };
+  deps.store.writes.enqueue(() => deps.store.requests.insert(entry));
+  const backend = t.backendId ?? "none";
+  if (t.backendId && u) deps.registry.chargeTokens(t.backendId, u.total_tokens, now);
+  deps.metrics.inc("sidecar_requests_total", { backend, outcome: end.outcome });
+  if (u) {
+    deps.metrics.inc("sidecar_tokens_total", { backend, kind: "prompt" }, u.prompt_tokens);
+    deps.metrics.inc("sidecar_tokens_total", { backend, kind: "completion" }, u.completion_tokens);
+  }
+  deps.metrics.observeLatency(backend, latency);
+  deps.log.info("request", {
+    request_id: t.id,
+    model: t.model,
+    backend: t.backendId,
+    key_id: t.keyId,
+    status: end.status,
+    outcome: end.outcome,
+    stream: t.stream,
+    attempts: t.attempts.length,
+    latency_ms: latency,
+    ttfb_ms: t.ttfbMs,
+    total_tokens: u?.total_tokens ?? 0,
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * @module stream_relay
+ * Relays a committed upstream SSE stream to the client event by event, as it
+ * arrives (pull-driven, so a slow client slows the upstream read instead of
+ * growing a buffer). It never lets a broken stream look finished: a cut or a
+ * stall ends with an in-band error event (CONTRACT §2, "Streaming").
+ * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
+ */
+import type { OpenStream } from "./attempt.ts";
+import { classifyEvent, DONE_EVENT, encodeSseData, type SseEvent, type Usage } from "./sse.ts";
+
+/** How a relayed stream ended. */
+export interface StreamSummary {
+  outcome: "ok" | "truncated" | "stalled" | "cancelled";
+  usage: Usage | undefined;
+  error: string | null;
+}
+
+/** Options of {@link relayStream}. */
+export interface RelayOptions {
+  idleTimeoutMs: number;
+  /** Forward the usage-only chunk (the client asked for it). */
+  forwardUsage: boolean;
+  /** Aborts the upstream request. */
+  abort: () => void;
+  onDone: (summary: StreamSummary) => void;
+}
+
+/** A byte stream for the client that relays `open` with the contract's rules. */
+export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStream<Uint8Array> {
+  const { reader, splitter } = open;
+  let pending: SseEvent[] = open.pending;
+  let finished = false;
+  let usage: Usage | undefined;
+  let closed = false;
+  let sent = 0;
+
+  const end = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    summary: StreamSummary,
+    tail?: Uint8Array,
+  ) => {
+    if (closed) return;
+    closed = true;
+    if (tail) controller.enqueue(tail);
+    controller.close();
+    opts.onDone(summary);
+  };
+  const errorEnd = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    code: "upstream_stream_truncated" | "upstream_stream_stalled",
+    message: string,
+  ) => {
+    opts.abort();
+    reader.cancel().catch(() => {});
+    const tail = encodeSseData({ error: { message, type: "server_error", code } });
+    end(controller, {
+      outcome: code === "upstream_stream_stalled" ? "stalled" : "truncated",
+      usage,
+      error: message,
+    }, tail);
+  };
+
+  // Returns true when the stream is complete.
+  const forward = (controller: ReadableStreamDefaultController<Uint8Array>, events: SseEvent[]) => {
+    for (const ev of events) {
+      const info = classifyEvent(ev);
+      switch (info.kind) {
+        case "comment":
+          controller.enqueue(ev.raw); // keep-alives keep client-side idle timers honest
+          sent++;
+          break;
+        case "malformed":
+          break;
+        case "done":
+          reader.cancel().catch(() => {});
+          end(controller, { outcome: "ok", usage, error: null }, ev.raw);
+          return true;
+        case "error":
+          // An upstream error mid-stream is passed on, then the stream is closed as truncated.
+          controller.enqueue(ev.raw);
+          opts.abort();
+          reader.cancel().catch(() => {});
+          end(controller, {
+            outcome: "truncated",
+            usage,
+            error: info.error.message ?? "upstream stream error",
+          });
+          return true;
+        case "data":
+          if (info.usage) usage = info.usage;
+          if (info.finished) finished = true;
+          if (info.usageOnly && !opts.forwardUsage) break;
+          controller.enqueue(ev.raw);
+          sent++;
+          break;
+      }
+    }
+    return false;
+  };
+
+  const finishAtEnd = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (finished) end(controller, { outcome: "ok", usage, error: null }, DONE_EVENT);
+    else {
+      errorEnd(
+        controller,
+        "upstream_stream_truncated",
+        "The upstream stream ended before the answer finished",
+      );
+    }
+  };
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pending.length > 0) {
+        const first = pending;
+        pending = [];
+        const before = sent;
+        if (forward(controller, first) || sent !== before) return;
+      }
+      // Read until something was enqueued or the stream ended, so each pull makes progress.
+      for (;;) {
+        if (closed) return;
+        const before = sent;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const idle = new Promise<"idle">((r) =>
+          timer = setTimeout(() => r("idle"), opts.idleTimeoutMs)
+        );
+        let next: ReadableStreamReadResult<Uint8Array> | "idle" | "broken";
+        try {
+          next = await Promise.race([reader.read(), idle]);
+        } catch {
+          next = "broken";
+        } finally {
+          clearTimeout(timer);
+        }
+        if (closed) return;
+        if (next === "idle") {
+          return errorEnd(
+            controller,
+            "upstream_stream_stalled",
+            `The upstream sent nothing for ${opts.idleTimeoutMs} ms`,
+          );
+        }
+        if (next === "broken" || next.done) {
+          if (forward(controller, splitter.flush())) return;
+          return finishAtEnd(controller);
+        }
+        if (forward(controller, splitter.push(next.value))) return;
+        if (sent !== before) return;
+      }
+    },
+    cancel() {
+      // The client went away: stop the upstream and record what was delivered.
+      closed = true;
+      opts.abort();
+      reader.cancel().catch(() => {});
+      opts.onDone({ outcome: "cancelled", usage, error: "client disconnected" });
+    },
+  }, { highWaterMark: 0 });
+}

@@ -1,0 +1,70 @@
+/**
+ * @module upstream_request
+ * Builds the request sent to one backend: its URL, its own key (never the
+ * client's), the model rewritten by `model_map`, and for chat streams a
+ * request for the usage chunk so every stream can be accounted.
+ */
+import { upstreamModel } from "../engine/model_match.ts";
+import type { LiveBackend } from "../engine/registry.ts";
+
+/** The OpenAI endpoints Sidecar proxies, as path suffixes after `/v1`. */
+export type Endpoint = "/chat/completions" | "/completions" | "/embeddings" | "/responses";
+
+/** A client request after parsing: what every attempt is built from. */
+export interface ClientCall {
+  endpoint: Endpoint;
+  body: Record<string, unknown>;
+  model: string;
+  stream: boolean;
+  /** The client asked for the usage chunk itself (so it must be forwarded). */
+  clientWantsUsage: boolean;
+}
+
+/** Builds the upstream `fetch` arguments for `backend`. */
+export function buildUpstreamRequest(
+  call: ClientCall,
+  backend: LiveBackend,
+  signal: AbortSignal,
+): { url: string; init: RequestInit; upstreamModel: string } {
+  const model = upstreamModel(backend.model_map, call.model);
+  const body: Record<string, unknown> = { ...call.body, model };
+  if (call.stream && call.endpoint === "/chat/completions") {
+    const opts = typeof body.stream_options === "object" && body.stream_options !== null
+      ? body.stream_options
+      : {};
+    body.stream_options = { ...opts, include_usage: true };
+  }
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: call.stream ? "text/event-stream" : "application/json",
+  };
+  if (backend.api_key !== "") headers.authorization = `Bearer ${backend.api_key}`;
+  return {
+    url: backend.base_url + call.endpoint,
+    upstreamModel: model,
+    init: { method: "POST", headers, body: JSON.stringify(body), signal },
+  };
+}
+
+// RFC 9110 §7.6.1 hop-by-hop fields, plus those that describe the upstream
+// encoding of a body that fetch has already decoded.
+const DROPPED = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "content-encoding",
+  "content-length",
+  "set-cookie",
+]);
+
+/** The upstream's response headers that may be passed to the client. */
+export function forwardableHeaders(upstream: Headers): Headers {
+  const out = new Headers();
+  for (const [k, v] of upstream) if (!DROPPED.has(k)) out.set(k, v);
+  return out;
+}
