@@ -76,6 +76,8 @@ export class Registry {
   #backends = new Map<string, LiveBackend>();
   #pools: Pool[] = [];
   #rr = new Map<string, SmoothWeightedRoundRobin>();
+  // Candidate lists per requested model, valid until the next load().
+  #candidates = new Map<string, LiveBackend[]>();
   #config: GatewayConfig;
   readonly #onHealth: HealthListener;
 
@@ -124,16 +126,26 @@ export class Registry {
     const next = new Map<string, LiveBackend>();
     for (const spec of backends) {
       const old = this.#backends.get(spec.id);
-      next.set(spec.id, {
+      const fields = {
         ...spec,
         poolPriority: priority.get(spec.pool_id) ?? Number.MAX_SAFE_INTEGER,
-        health: old?.health ?? health?.get(spec.id) ?? HEALTHY,
         rpm: bucket(old?.rpm, spec.rpm_limit, now),
         tpm: bucket(old?.tpm, spec.tpm_limit, now),
-        inFlight: old?.inFlight ?? 0,
-      });
+      };
+      // Requests in flight hold the object: update it in place so their
+      // in-flight and health bookkeeping lands on the live entry.
+      next.set(
+        spec.id,
+        old
+          ? Object.assign(old, fields)
+          : { ...fields, health: health?.get(spec.id) ?? HEALTHY, inFlight: 0 },
+      );
+    }
+    for (const id of this.#backends.keys()) {
+      if (!next.has(id)) for (const rr of this.#rr.values()) rr.forget(id);
     }
     this.#backends = next;
+    this.#candidates.clear();
     this.#pools = [...pools].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
   }
 
@@ -143,15 +155,21 @@ export class Registry {
   }
 
   /** Enabled backends serving `model`, in pool priority order. */
-  candidates(model: string): LiveBackend[] {
+  candidates(model: string): readonly LiveBackend[] {
+    const cached = this.#candidates.get(model);
+    if (cached) return cached;
     const out: LiveBackend[] = [];
     for (const b of this.#backends.values()) {
       if (b.enabled && matchesModel(b.models, model)) out.push(b);
     }
-    return out.sort((a, b) =>
+    out.sort((a, b) =>
       a.poolPriority - b.poolPriority || a.pool_id.localeCompare(b.pool_id) ||
       a.id.localeCompare(b.id)
     );
+    // Bounded: client-chosen model names must not grow memory without limit.
+    if (this.#candidates.size >= 1000) this.#candidates.clear();
+    this.#candidates.set(model, out);
+    return out;
   }
 
   /**
