@@ -29,8 +29,18 @@ export const GatewayConfig = z.strictObject({
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
-/** PATCH body: any subset of the fields, unknown fields refused. */
-export const GatewayConfigPatch = GatewayConfig.partial();
+type Fields = typeof GatewayConfig.shape;
+
+/**
+ * PATCH body: any subset of the fields, unknown fields refused. Built from the
+ * fields without their defaults: zod's `.partial()` would fill every absent
+ * field with its default, so a patch of one field would reset all the others.
+ */
+export const GatewayConfigPatch = z.strictObject(
+  Object.fromEntries(
+    Object.entries(GatewayConfig.shape).map(([k, s]) => [k, s.unwrap().optional()]),
+  ) as { [K in keyof Fields]: z.ZodOptional<ReturnType<Fields[K]["unwrap"]>> },
+);
 export type GatewayConfigPatch = z.infer<typeof GatewayConfigPatch>;
 
 /** The contract defaults. */

@@ -30,8 +30,9 @@ export function generateSecret(prefix: string): string {
 /** The `sk-…f3a9` style hint shown instead of a secret. */
 export function secretHint(secret: string): string {
   if (secret.length === 0) return "";
-  if (secret.length <= 8) return "…" + secret.slice(-2);
   const dash = secret.indexOf("-");
   const head = dash > 0 && dash <= 6 ? secret.slice(0, dash + 1) : secret.slice(0, 3);
-  return `${head}…${secret.slice(-4)}`;
+  // Never show more than half: a short secret must not come out (almost) whole.
+  if ((head.length + 4) * 2 <= secret.length) return `${head}…${secret.slice(-4)}`;
+  return secret.length >= 4 ? "…" + secret.slice(-2) : "…";
 }

@@ -25,7 +25,15 @@ const HealthState = z.discriminatedUnion("state", [
 
 const StateRow = z.object({
   backend_id: z.string(),
-  health: z.string().transform((t) => HealthState.parse(JSON.parse(t))),
+  // A throw inside a transform escapes safeParse: report an issue instead.
+  health: z.string().transform((t, ctx) => {
+    try {
+      return HealthState.parse(JSON.parse(t));
+    } catch {
+      ctx.addIssue({ code: "custom", message: "Invalid health JSON" });
+      return z.NEVER;
+    }
+  }),
   consecutive_429: z.number(),
   failures: z.number(),
 });

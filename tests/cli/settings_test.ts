@@ -1,0 +1,125 @@
+/**
+ * @module settings_test
+ * resolveSettings(): flags win over env, env over defaults; commands, help,
+ * version, and bad input refused with a UsageError.
+ */
+import assert from "node:assert/strict";
+import { HELP, resolveSettings, UsageError } from "../../src/cli/settings.ts";
+
+const noEnv = () => undefined;
+const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
+
+Deno.test("resolveSettings() with no flags and no env gives the contract defaults", () => {
+  assert.deepEqual(resolveSettings([], noEnv), {
+    command: "serve",
+    host: "127.0.0.1",
+    port: 8686,
+    dataDir: "./data",
+    dbPath: "data/sidecar.db",
+    masterKey: undefined,
+    adminToken: undefined,
+    logLevel: "info",
+  });
+});
+
+Deno.test("resolveSettings() reads every SIDECAR_* variable", () => {
+  const s = resolveSettings(
+    [],
+    envOf({
+      SIDECAR_HOST: "0.0.0.0",
+      SIDECAR_PORT: "9000",
+      SIDECAR_DATA_DIR: "/var/lib/sidecar",
+      SIDECAR_DB: "/tmp/other.db",
+      SIDECAR_MASTER_KEY: "bWFzdGVy",
+      SIDECAR_ADMIN_TOKEN: "tok",
+      SIDECAR_LOG_LEVEL: "warn",
+    }),
+  );
+  assert.deepEqual(s, {
+    command: "serve",
+    host: "0.0.0.0",
+    port: 9000,
+    dataDir: "/var/lib/sidecar",
+    dbPath: "/tmp/other.db",
+    masterKey: "bWFzdGVy",
+    adminToken: "tok",
+    logLevel: "warn",
+  });
+});
+
+Deno.test("resolveSettings() lets flags win over env", () => {
+  const env = envOf({
+    SIDECAR_HOST: "0.0.0.0",
+    SIDECAR_PORT: "9000",
+    SIDECAR_DATA_DIR: "/env/dir",
+  });
+  const s = resolveSettings(
+    ["serve", "--host", "::1", "--port", "1234", "--data-dir", "/flag/dir"],
+    env,
+  );
+  assert.equal(s.host, "::1");
+  assert.equal(s.port, 1234);
+  assert.equal(s.dataDir, "/flag/dir");
+  assert.equal(s.dbPath, "/flag/dir/sidecar.db", "the db follows the data dir");
+  assert.equal(resolveSettings(["--port=0"], env).port, 0);
+});
+
+Deno.test("resolveSettings() keeps SIDECAR_DB over a --data-dir flag", () => {
+  const s = resolveSettings(["--data-dir", "/flag/dir"], envOf({ SIDECAR_DB: "/db/elsewhere.db" }));
+  assert.equal(s.dataDir, "/flag/dir");
+  assert.equal(s.dbPath, "/db/elsewhere.db");
+});
+
+Deno.test("resolveSettings() parses the commands", () => {
+  assert.equal(resolveSettings(["serve"], noEnv).command, "serve");
+  assert.equal(resolveSettings(["rotate-key"], noEnv).command, "rotate-key");
+  assert.equal(resolveSettings(["rotate-key", "--data-dir", "/d"], noEnv).dataDir, "/d");
+});
+
+Deno.test("resolveSettings() --help / -h and --version / -V win over any command", () => {
+  for (
+    const args of [["--help"], ["-h"], ["serve", "--help"], ["rotate-key", "-h"], [
+      "--help",
+      "--version",
+    ]]
+  ) {
+    assert.equal(resolveSettings(args, noEnv).command, "help", args.join(" "));
+  }
+  for (const args of [["--version"], ["-V"], ["serve", "--version"]]) {
+    assert.equal(resolveSettings(args, noEnv).command, "version", args.join(" "));
+  }
+  assert.match(HELP, /Usage:/);
+  assert.match(HELP, /rotate-key/);
+});
+
+Deno.test("resolveSettings() refuses a bad port from a flag or the env", () => {
+  for (const port of ["abc", "-1", "65536", "70000", "1.5", "", " 80", "0x50", "1e3"]) {
+    assert.throws(() => resolveSettings([`--port=${port}`], noEnv), (err) => {
+      assert.ok(err instanceof UsageError, `--port ${JSON.stringify(port)}`);
+      assert.match(err.message, /^Invalid port/);
+      return true;
+    });
+    assert.throws(() => resolveSettings([], envOf({ SIDECAR_PORT: port })), UsageError);
+  }
+  assert.equal(resolveSettings(["--port", "65535"], noEnv).port, 65535);
+});
+
+Deno.test("resolveSettings() refuses an unknown command, an extra argument or an unknown flag", () => {
+  assert.throws(() => resolveSettings(["start"], noEnv), /Unknown command "start"/);
+  assert.throws(() => resolveSettings(["serve", "now"], noEnv), /Unexpected argument "now"/);
+  assert.throws(() => resolveSettings(["--bogus"], noEnv), UsageError);
+  assert.throws(() => resolveSettings(["--port"], noEnv), UsageError);
+});
+
+Deno.test("resolveSettings() accepts log levels in any case and refuses unknown ones", () => {
+  for (const level of ["debug", "info", "warn", "error"]) {
+    assert.equal(resolveSettings([], envOf({ SIDECAR_LOG_LEVEL: level })).logLevel, level);
+  }
+  assert.equal(resolveSettings([], envOf({ SIDECAR_LOG_LEVEL: "DEBUG" })).logLevel, "debug");
+  for (const level of ["verbose", "trace", "", "warning"]) {
+    assert.throws(
+      () => resolveSettings([], envOf({ SIDECAR_LOG_LEVEL: level })),
+      (err) => err instanceof UsageError && /SIDECAR_LOG_LEVEL/.test(err.message),
+    );
+  }
+});

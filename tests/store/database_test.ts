@@ -1,0 +1,124 @@
+/**
+ * @module database_test
+ * openDatabase() pragmas and its start-up errors; transaction() semantics.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { openDatabase, StartupError, transaction } from "../../src/store/database.ts";
+import { backendFields, tempStore } from "./temp_store.ts";
+
+Deno.test("openDatabase() on a file that is not SQLite throws a StartupError naming the file", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "sidecar-db-test-" });
+  try {
+    for (
+      const [name, text] of [["long.db", "not a database at all\n".repeat(100)], ["short.db", "hi"]]
+    ) {
+      const path = `${dir}/${name}`;
+      Deno.writeTextFileSync(path, text!);
+      assert.throws(() => openDatabase(path), (err) => {
+        assert.ok(err instanceof StartupError);
+        assert.equal(err.message, `"${path}" is not a SQLite database`);
+        return true;
+      });
+      // The operator's file is left as it was.
+      assert.equal(Deno.readTextFileSync(path), text);
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("openDatabase() on a directory or a missing parent throws a StartupError", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "sidecar-db-test-" });
+  try {
+    for (const path of [dir, `${dir}/missing/sidecar.db`]) {
+      assert.throws(() => openDatabase(path), (err) => {
+        assert.ok(err instanceof StartupError);
+        assert.ok(err.message.includes(`"${path}"`), err.message);
+        return true;
+      });
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("openDatabase() turns on WAL journaling for a file", () => {
+  using t = tempStore();
+  const mode = t.store.db.prepare("PRAGMA journal_mode").get() as { journal_mode: string };
+  assert.equal(mode.journal_mode, "wal");
+  t.store.pools.insert("p", { name: "P", priority: 1 }, "2026-01-01T00:00:00Z");
+  assert.ok(Deno.statSync(`${t.path}-wal`).isFile);
+  // WAL is a property of the file: a second connection sees it too.
+  const other = new DatabaseSync(t.path);
+  try {
+    assert.equal(
+      (other.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode,
+      "wal",
+    );
+  } finally {
+    other.close();
+  }
+});
+
+Deno.test("openDatabase() works on :memory:", () => {
+  const db = openDatabase(":memory:");
+  try {
+    assert.equal((db.prepare("SELECT COUNT(*) AS n FROM pools").get() as { n: number }).n, 2);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("openDatabase() turns on foreign keys: unknown pool refused, non-empty pool kept", () => {
+  using t = tempStore();
+  const { store } = t;
+  assert.equal(
+    (store.db.prepare("PRAGMA foreign_keys").get() as { foreign_keys: number }).foreign_keys,
+    1,
+  );
+  assert.throws(
+    () => store.backends.insert("b0", backendFields("nope"), "2026-01-01T00:00:00Z"),
+    /FOREIGN KEY/,
+  );
+  store.backends.insert("b1", backendFields("primary"), "2026-01-01T00:00:00Z");
+  assert.throws(() => store.pools.remove("primary"), /FOREIGN KEY/);
+  assert.ok(store.pools.get("primary"));
+});
+
+Deno.test("openDatabase() foreign keys: deleting a backend cascades to its health row", () => {
+  using t = tempStore();
+  const { store } = t;
+  store.backends.insert("b1", backendFields(), "2026-01-01T00:00:00Z");
+  store.health.save("b1", { health: { state: "healthy" }, consecutive429: 2, failures: 1 });
+  assert.equal(store.health.loadAll().size, 1);
+  store.backends.remove("b1");
+  assert.equal(store.health.loadAll().size, 0);
+});
+
+Deno.test("transaction() commits on success and returns the result", () => {
+  using t = tempStore();
+  const { store } = t;
+  const out = transaction(store.db, () => {
+    store.pools.insert("a", { name: "A", priority: 1 }, "2026-01-01T00:00:00Z");
+    return 42;
+  });
+  assert.equal(out, 42);
+  assert.ok(store.pools.get("a"));
+});
+
+Deno.test("transaction() rolls back everything when fn throws, and rethrows", () => {
+  using t = tempStore();
+  const { store } = t;
+  const boom = new Error("boom");
+  assert.throws(
+    () =>
+      transaction(store.db, () => {
+        store.pools.insert("a", { name: "A", priority: 1 }, "2026-01-01T00:00:00Z");
+        throw boom;
+      }),
+    (err) => err === boom,
+  );
+  assert.equal(store.pools.get("a"), undefined);
+  assert.equal(store.db.isTransaction, false);
+});
