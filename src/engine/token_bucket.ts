@@ -82,7 +82,8 @@ export class TokenBucket {
     const tokens = this.#refilled(now);
     if (tokens >= n) return 0;
     if (this.#refillPerSecond <= 0 || n > this.#capacity) return Infinity;
-    return Math.ceil(((n - tokens) / this.#refillPerSecond) * 1000);
+    // The epsilon absorbs float error so an exact wait does not round up a whole ms.
+    return Math.ceil(((n - tokens) / this.#refillPerSecond) * 1000 - 1e-6);
   }
 
   /**

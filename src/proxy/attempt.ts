@@ -195,11 +195,15 @@ async function peekFirstEvent(
         return { kind: "timeout" };
       }
       const events = next === "ended" || next.done ? splitter.flush() : splitter.push(next.value);
-      for (const ev of events) {
-        pending.push(ev);
+      for (const [i, ev] of events.entries()) {
         const info = classifyEvent(ev);
-        if (info.kind === "comment") continue;
+        if (info.kind === "comment") {
+          pending.push(ev);
+          continue;
+        }
         if (info.kind === "error") return { kind: "error", error: info.error };
+        // The rest of this read (often the whole answer) must be relayed too.
+        pending.push(...events.slice(i));
         return { kind: "ok", stream: { reader, splitter, pending } };
       }
       if (next === "ended" || next.done) return { kind: "ended" };

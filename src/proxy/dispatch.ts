@@ -6,6 +6,7 @@
  */
 import type { AppDeps } from "../app_deps.ts";
 import { jitteredBackoffMs } from "../engine/backoff.ts";
+import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { upstreamModel } from "../engine/model_match.ts";
 import type { LiveBackend } from "../engine/registry.ts";
 import {
@@ -20,6 +21,9 @@ import { relayBody } from "./body_relay.ts";
 import { recordRequest, type RequestEnd, type RequestTrace } from "./request_log.ts";
 import { relayStream } from "./stream_relay.ts";
 import { type ClientCall, forwardableHeaders } from "./upstream_request.ts";
+
+/** Attempt outcomes that start a cooldown at once (errors cool only at a threshold). */
+const COOLING = new Set<AttemptOutcome["kind"]>(["rate_limited", "quota", "auth"]);
 
 /** Non-standard status for a request the client abandoned (as nginx logs it). */
 const CLIENT_CLOSED = 499;
@@ -57,6 +61,8 @@ export async function dispatch(
   }
   const tried = new Set<string>();
   const noRetry = new Set<string>(); // timed out, cooled, lacking the model
+  // Cooled by this request: not retried at once, but worth waiting for within max_wait_ms.
+  const cooledHere = new Set<string>();
   const retries = new Map<string, number>();
   const contextLimited = new Set<string>(); // upstream models that said context_length_exceeded
   let saved: Extract<AttemptResult, { kind: "failover" }>["saved"];
@@ -84,10 +90,16 @@ export async function dispatch(
       }
     }
     if (pick.kind === "none") {
-      const readyAt = registry.readyAt(call.model, now, hardExclude);
+      const waitable = new Set([...hardExclude].filter((id) => !cooledHere.has(id)));
+      const readyAt = registry.readyAt(call.model, now, waitable);
       const waitMs = readyAt - now;
-      if (waitMs > 0 && waitMs <= cfg.max_wait_ms && readyAt < deadline) {
+      if (
+        (waitMs > 0 || cooledHere.size > 0) && waitMs <= cfg.max_wait_ms && readyAt < deadline
+      ) {
         if (!(await sleep(waitMs, clientSignal))) return cancelled(deps, trace);
+        // The registry still keeps away any that is cooling when the wait is over.
+        for (const id of cooledHere) noRetry.delete(id);
+        cooledHere.clear();
         continue;
       }
       break;
@@ -144,6 +156,7 @@ export async function dispatch(
         });
         registry.report(backend.id, result.health, deps.now());
         if (!result.retryable) noRetry.add(backend.id);
+        if (COOLING.has(result.health.kind)) cooledHere.add(backend.id);
         if (result.reason === "context_length") {
           contextLimited.add(result.upstreamModel);
           saved = result.saved;
@@ -179,6 +192,7 @@ function commit(
     body = relayStream(result.stream, {
       idleTimeoutMs: deps.registry.config.stream_idle_timeout_ms,
       forwardUsage: call.clientWantsUsage,
+      addDone: call.endpoint !== "/responses",
       abort,
       onDone: (s) => onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error }),
     });

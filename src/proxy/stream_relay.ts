@@ -21,6 +21,12 @@ export interface RelayOptions {
   idleTimeoutMs: number;
   /** Forward the usage-only chunk (the client asked for it). */
   forwardUsage: boolean;
+  /**
+   * Add `data: [DONE]` when the upstream finished without it. Chat and
+   * completions streams end with it; Responses API streams never do, and a
+   * client of those may parse every event as JSON.
+   */
+  addDone: boolean;
   /** Aborts the upstream request. */
   abort: () => void;
   onDone: (summary: StreamSummary) => void;
@@ -77,15 +83,13 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
           end(controller, { outcome: "ok", usage, error: null }, ev.raw);
           return true;
         case "error":
-          // An upstream error mid-stream is passed on, then the stream is closed as truncated.
-          controller.enqueue(ev.raw);
-          opts.abort();
-          reader.cancel().catch(() => {});
-          end(controller, {
-            outcome: "truncated",
-            usage,
-            error: info.error.message ?? "upstream stream error",
-          });
+          // One error event, always Sidecar's own code, so clients need to
+          // recognise a single shape; the upstream's message is kept inside.
+          errorEnd(
+            controller,
+            "upstream_stream_truncated",
+            `The upstream stream failed mid-answer: ${info.error.message ?? "unknown error"}`,
+          );
           return true;
         case "data":
           if (info.usage) usage = info.usage;
@@ -100,8 +104,9 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
   };
 
   const finishAtEnd = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (finished) end(controller, { outcome: "ok", usage, error: null }, DONE_EVENT);
-    else {
+    if (finished) {
+      end(controller, { outcome: "ok", usage, error: null }, opts.addDone ? DONE_EVENT : undefined);
+    } else {
       errorEnd(
         controller,
         "upstream_stream_truncated",

@@ -64,6 +64,8 @@ export interface RecordedRequest {
   body: unknown;
   /** The name of the mock that received it. */
   backend: string;
+  /** Settles when the connection that carried it closes: the client went away, or the mock closed. */
+  closed: Promise<void>;
 }
 
 /** A running mock upstream. */
@@ -187,7 +189,7 @@ export function startMockUpstream(
         // A reset racing onto a reused connection: drop it unanswered and
         // unrecorded; fetch's own resend on a new connection gets the reset.
         if (!req || (served > 0 && next().kind === "reset")) break;
-        requests.push({ ...req, backend: name });
+        requests.push({ ...req, backend: name, closed: wire.gone });
         const script = queue.shift() ?? fallback;
         closeIdleBeforeReset();
         const keepAlive = await respond(wire, req, script, name);
