@@ -9,33 +9,18 @@ import { jitteredBackoffMs } from "../engine/backoff.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { upstreamModel } from "../engine/model_match.ts";
 import type { LiveBackend } from "../engine/registry.ts";
-import {
-  AllBackendsUnavailableError,
-  NotFoundError,
-  type SidecarError,
-  toErrorResponse,
-  UpstreamFailedError,
-} from "../errors.ts";
-import { type AttemptReason, type AttemptResult, runAttempt } from "./attempt.ts";
+import { NotFoundError } from "../errors.ts";
+import { sleep } from "./abortable_sleep.ts";
+import { type AttemptResult, runAttempt } from "./attempt.ts";
 import { relayBody } from "./body_relay.ts";
+import { exhausted } from "./exhausted.ts";
+import { cancelled, decorate, fail, finish, setServedBy } from "./request_answer.ts";
 import { recordRequest, type RequestEnd, type RequestTrace } from "./request_log.ts";
 import { relayStream } from "./stream_relay.ts";
 import { type ClientCall, forwardableHeaders } from "./upstream_request.ts";
 
 /** Attempt outcomes that start a cooldown at once (errors cool only at a threshold). */
 const COOLING = new Set<AttemptOutcome["kind"]>(["rate_limited", "quota", "auth"]);
-
-/** Non-standard status for a request the client abandoned (as nginx logs it). */
-const CLIENT_CLOSED = 499;
-
-const SERVER_FAILURES = new Set<AttemptReason>([
-  "server_error",
-  "connection_error",
-  "timeout",
-  "first_chunk_timeout",
-  "stream_error",
-  "empty_stream",
-]);
 
 /** Serves one client call, recording it; always resolves to a response. */
 export async function dispatch(
@@ -207,120 +192,4 @@ function commit(
   }
   decorate(headers, trace);
   return new Response(body, { status, headers });
-}
-
-function exhausted(
-  deps: AppDeps,
-  call: ClientCall,
-  trace: RequestTrace,
-  saved: Extract<AttemptResult, { kind: "failover" }>["saved"],
-  deadlineHit: boolean,
-): Response {
-  const failures = trace.attempts.filter((a) => SERVER_FAILURES.has(a.reason as AttemptReason));
-  const summary = trace.attempts.map((a) =>
-    `${a.backend_id}: ${a.status ?? "no response"} ${a.reason}`
-  ).join("; ");
-  if (saved) {
-    // No backend with a larger context could take it: the upstream's own 400 goes back.
-    return finish(deps, trace, new Response(saved.body, saved), {
-      status: saved.status,
-      outcome: "client_error",
-    });
-  }
-  const last = failures.at(-1);
-  if (last || deadlineHit) {
-    const timeout = last?.reason === "timeout" || last?.reason === "first_chunk_timeout";
-    const status = !last || timeout
-      ? 504
-      : last.reason === "server_error" && last.status !== null
-      ? last.status
-      : 502;
-    const why = deadlineHit
-      ? `request_deadline_ms (${deps.registry.config.request_deadline_ms}) spent`
-      : `${trace.attempts.length} attempt(s) failed`;
-    return fail(
-      deps,
-      trace,
-      timeout || (deadlineHit && !last) ? "timeout" : "upstream_error",
-      new UpstreamFailedError(status, `Upstream failed: ${why}${summary ? ` (${summary})` : ""}`),
-    );
-  }
-  const now = deps.now();
-  const lacking = new Set(
-    trace.attempts.filter((a) => a.reason === "not_found").map((a) => a.backend_id),
-  );
-  const readyAt = deps.registry.readyAt(call.model, now, lacking);
-  if (readyAt === Infinity) {
-    return fail(
-      deps,
-      trace,
-      "no_backend",
-      new NotFoundError(
-        `No backend could serve model "${call.model}"${summary ? ` (${summary})` : ""}`,
-        "model_not_found",
-      ),
-    );
-  }
-  const detail = summary || "every candidate is cooling down or out of rate-limit tokens";
-  return fail(
-    deps,
-    trace,
-    "rate_limited",
-    new AllBackendsUnavailableError(Math.max(1000, readyAt - now), detail),
-  );
-}
-
-function fail(
-  deps: AppDeps,
-  trace: RequestTrace,
-  outcome: RequestEnd["outcome"],
-  err: SidecarError,
-): Response {
-  return finish(deps, trace, toErrorResponse(err), {
-    status: err.status,
-    outcome,
-    error: err.message,
-  });
-}
-
-function cancelled(deps: AppDeps, trace: RequestTrace): Response {
-  return finish(deps, trace, new Response(null, { status: CLIENT_CLOSED }), {
-    status: CLIENT_CLOSED,
-    outcome: "cancelled",
-    error: "client disconnected",
-  });
-}
-
-function finish(deps: AppDeps, trace: RequestTrace, res: Response, end: RequestEnd): Response {
-  recordRequest(deps, trace, end);
-  const headers = forwardableHeaders(res.headers);
-  decorate(headers, trace);
-  return new Response(res.body, { status: res.status, headers });
-}
-
-function decorate(headers: Headers, trace: RequestTrace): void {
-  headers.set("x-request-id", trace.id);
-  headers.set("x-sidecar-attempts", String(trace.attempts.length));
-  if (trace.backendId) headers.set("x-sidecar-backend", trace.backendId);
-}
-
-function setServedBy(trace: RequestTrace, backend: LiveBackend): void {
-  trace.backendId = backend.id;
-  trace.poolId = backend.pool_id;
-}
-
-/** Sleeps `ms`; resolves false early if the client goes away. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, Math.max(0, ms));
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
