@@ -54,7 +54,7 @@ export async function boot(
     }
     const box = await SecretBox.fromRawKey(raw);
     await verifyMasterKey(store.meta, box);
-    const admin = await resolveAdminToken(store.meta, settings.adminToken);
+    const admin = resolveAdminToken(store.meta, settings.adminToken);
     const registry = new Registry(store.config.load(), persistHealth(store));
     const deps: AppDeps = {
       store,

@@ -21,13 +21,13 @@ export class KeyRing {
   }
 
   /** True when `secret` is the admin token (constant-time on the hashes). */
-  async isAdmin(secret: string): Promise<boolean> {
-    return timingSafeEqual(await sha256Hex(secret), this.adminHash);
+  isAdmin(secret: string): boolean {
+    return timingSafeEqual(sha256Hex(secret), this.adminHash);
   }
 
   /** Resolves a client-side secret: a client key or the admin token. */
-  async identify(secret: string): Promise<Principal | undefined> {
-    const hash = await sha256Hex(secret);
+  identify(secret: string): Principal | undefined {
+    const hash = sha256Hex(secret);
     if (timingSafeEqual(hash, this.adminHash)) return { kind: "admin" };
     // A Map lookup by hash leaks nothing useful: timing reveals at most a
     // prefix of a SHA-256 digest, never the key.

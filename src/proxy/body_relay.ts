@@ -72,8 +72,13 @@ function usageOf(parts: Uint8Array[], size: number): Usage | undefined {
     all.set(p, off);
     off += p.length;
   }
+  return usageOfJson(all);
+}
+
+/** The usage object of a JSON response body, if it has one. */
+export function usageOfJson(bytes: Uint8Array): Usage | undefined {
   try {
-    return extractUsage(JSON.parse(new TextDecoder().decode(all)));
+    return extractUsage(JSON.parse(new TextDecoder().decode(bytes)));
   } catch {
     return undefined;
   }

@@ -9,10 +9,10 @@ import { jitteredBackoffMs } from "../engine/backoff.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { upstreamModel } from "../engine/model_match.ts";
 import type { LiveBackend } from "../engine/registry.ts";
-import { NotFoundError } from "../errors.ts";
+import { NotFoundError, toErrorResponse, UpstreamFailedError } from "../errors.ts";
 import { sleep } from "./abortable_sleep.ts";
 import { type AttemptResult, runAttempt } from "./attempt.ts";
-import { relayBody } from "./body_relay.ts";
+import { relayBody, usageOfJson } from "./body_relay.ts";
 import { exhausted } from "./exhausted.ts";
 import { cancelled, decorate, fail, finish, setServedBy } from "./request_answer.ts";
 import { recordRequest, type RequestEnd, type RequestTrace } from "./request_log.ts";
@@ -117,7 +117,7 @@ export async function dispatch(
       case "commit":
         trace.attempts.push({ ...attempt, status: result.response.status, reason: "ok" });
         registry.report(backend.id, { kind: "success" }, deps.now());
-        return commit(deps, call, trace, backend, result);
+        return await commit(deps, call, trace, backend, result);
       case "return":
         backend.inFlight--;
         trace.attempts.push({ ...attempt, status: result.response.status, reason: "client_error" });
@@ -151,13 +151,20 @@ export async function dispatch(
   return exhausted(deps, call, trace, saved, deadlineHit);
 }
 
-function commit(
+/**
+ * Non-stream bodies up to this size are read whole before answering: one
+ * native read instead of a JS stream per chunk (the client cannot use half
+ * a JSON document anyway). Larger or unsized bodies are relayed as they come.
+ */
+const WHOLE_BODY_LIMIT = 1024 * 1024;
+
+async function commit(
   deps: AppDeps,
   call: ClientCall,
   trace: RequestTrace,
   backend: LiveBackend,
   result: Extract<AttemptResult, { kind: "commit" }>,
-): Response {
+): Promise<Response> {
   setServedBy(trace, backend);
   trace.ttfbMs = deps.now() - trace.started;
   const status = result.response.status;
@@ -181,6 +188,18 @@ function commit(
       abort,
       onDone: (s) => onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error }),
     });
+  } else if (Number(result.response.headers.get("content-length") ?? NaN) <= WHOLE_BODY_LIMIT) {
+    try {
+      const bytes = await result.response.bytes();
+      onDone({ status, outcome: "ok", usage: usageOfJson(bytes) });
+      decorate(headers, trace);
+      return new Response(bytes, { status, headers });
+    } catch {
+      onDone({ status: 502, outcome: "truncated", error: "The upstream body was cut short" });
+      return toErrorResponse(
+        new UpstreamFailedError(502, "The upstream body was cut short", "upstream_body_truncated"),
+      );
+    }
   } else if (result.response.body) {
     body = relayBody(
       result.response.body,

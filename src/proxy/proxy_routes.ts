@@ -70,7 +70,7 @@ export function proxyRoutes(deps: AppDeps): Hono<Env> {
 function clientAuth(deps: AppDeps) {
   return createMiddleware<Env>(async (c, next) => {
     const secret = bearerSecret(c.req.raw.headers);
-    const principal = secret ? await deps.keyRing.identify(secret) : undefined;
+    const principal = secret ? deps.keyRing.identify(secret) : undefined;
     if (!principal) {
       throw new AuthError(
         secret ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",

@@ -15,15 +15,15 @@ export interface AdminToken {
 }
 
 /** Resolves the admin token hash: env wins; else the stored hash; else a new token. */
-export async function resolveAdminToken(
+export function resolveAdminToken(
   meta: MetaRepo,
   envToken: string | undefined,
-): Promise<AdminToken> {
-  if (envToken !== undefined && envToken !== "") return { hash: await sha256Hex(envToken) };
+): AdminToken {
+  if (envToken !== undefined && envToken !== "") return { hash: sha256Hex(envToken) };
   const stored = meta.get(ADMIN_HASH);
   if (stored !== undefined) return { hash: stored };
   const token = generateSecret("sc-admin-");
-  const hash = await sha256Hex(token);
+  const hash = sha256Hex(token);
   meta.put(ADMIN_HASH, hash);
   return { hash, generated: token };
 }

@@ -724,7 +724,7 @@ Deno.test("POST /api/keys returns the key once; GET never shows it; the key auth
   const { key: _key, ...view } = created;
   assert.deepEqual(JSON.parse(listText), { data: [view] });
 
-  assert.deepEqual(await rt.deps.keyRing.identify(created.key), {
+  assert.deepEqual(rt.deps.keyRing.identify(created.key), {
     kind: "client",
     keyId: created.id,
   });
@@ -745,7 +745,7 @@ Deno.test("DELETE /api/keys/:id revokes the key at once; an unknown id is a 404"
     201,
   );
   await noContent(rt.admin("DELETE", `/api/keys/${created.id}`));
-  assert.equal(await rt.deps.keyRing.identify(created.key), undefined);
+  assert.equal(rt.deps.keyRing.identify(created.key), undefined);
   assert.deepEqual(await data(rt.admin("GET", "/api/keys")), []);
   await failure(rt.admin("DELETE", `/api/keys/${created.id}`), 404, null, "not_found");
 });

@@ -248,14 +248,18 @@ Deno.test("request_deadline_ms bounds all attempts together", async () => {
   await using p = await startProxy({
     backends: [{ id: "b1" }, { id: "b2" }, { id: "b3" }, { id: "b4" }],
     realClock: true,
-    config: { attempt_timeout_ms: 400, request_deadline_ms: 500, max_attempts: 4 },
+    // Wide margins (first timeout at 250 ms, deadline at 600 ms) keep this
+    // exact on a loaded machine: timers may fire late, never early.
+    config: { attempt_timeout_ms: 250, request_deadline_ms: 600, max_attempts: 4 },
   });
   for (const id of ["b1", "b2", "b3", "b4"]) p.mock(id).setDefault({ kind: "hang" });
   const started = performance.now();
   const err = await apiError(() => p.client.chat.completions.create(chat()));
   const elapsed = performance.now() - started;
   assert.equal(err.status, 504);
-  // Four timeouts would take 1600 ms; the deadline cuts the second one short.
-  assert.ok(elapsed >= 450 && elapsed < 1200, `took ${elapsed} ms for a 500 ms deadline`);
-  assert.equal(err.headers?.get("x-sidecar-attempts"), "2");
+  // Four timeouts would take 1000 ms; the deadline stops the loop before
+  // the fourth (how many fit before it depends on timer lateness under load).
+  assert.ok(elapsed >= 550 && elapsed < 1500, `took ${elapsed} ms for a 600 ms deadline`);
+  const attempts = Number(err.headers?.get("x-sidecar-attempts"));
+  assert.ok(attempts >= 2 && attempts <= 3, `${attempts} attempts`);
 });

@@ -16,42 +16,42 @@ function metaValues(store: ReturnType<typeof createStore>): string[] {
   );
 }
 
-Deno.test("resolveAdminToken() uses the env token's hash and stores nothing", async () => {
+Deno.test("resolveAdminToken() uses the env token's hash and stores nothing", () => {
   const store = createStore(openDatabase(":memory:"));
   try {
-    const t = await resolveAdminToken(store.meta, "env-admin-secret");
-    assert.deepEqual(t, { hash: await sha256Hex("env-admin-secret") });
+    const t = resolveAdminToken(store.meta, "env-admin-secret");
+    assert.deepEqual(t, { hash: sha256Hex("env-admin-secret") });
     assert.equal(store.meta.get("admin_token_hash"), undefined);
   } finally {
     store.close();
   }
 });
 
-Deno.test("resolveAdminToken() generates a token once and stores only its hash", async () => {
+Deno.test("resolveAdminToken() generates a token once and stores only its hash", () => {
   const store = createStore(openDatabase(":memory:"));
   try {
-    const first = await resolveAdminToken(store.meta, undefined);
+    const first = resolveAdminToken(store.meta, undefined);
     assert.ok(first.generated);
     assert.match(first.generated, /^sc-admin-[A-Za-z0-9_-]{43}$/);
-    assert.equal(first.hash, await sha256Hex(first.generated));
+    assert.equal(first.hash, sha256Hex(first.generated));
     assert.equal(store.meta.get("admin_token_hash"), first.hash);
     assert.ok(!metaValues(store).some((v) => v.includes(first.generated!)));
 
-    const second = await resolveAdminToken(store.meta, undefined);
+    const second = resolveAdminToken(store.meta, undefined);
     assert.deepEqual(second, { hash: first.hash }, "no new token on the second start");
-    const third = await resolveAdminToken(store.meta, "");
+    const third = resolveAdminToken(store.meta, "");
     assert.deepEqual(third, { hash: first.hash }, "an empty env value counts as unset");
   } finally {
     store.close();
   }
 });
 
-Deno.test("resolveAdminToken() lets the env token win over a stored hash", async () => {
+Deno.test("resolveAdminToken() lets the env token win over a stored hash", () => {
   const store = createStore(openDatabase(":memory:"));
   try {
-    const generated = await resolveAdminToken(store.meta, undefined);
-    const env = await resolveAdminToken(store.meta, "from-env");
-    assert.deepEqual(env, { hash: await sha256Hex("from-env") });
+    const generated = resolveAdminToken(store.meta, undefined);
+    const env = resolveAdminToken(store.meta, "from-env");
+    assert.deepEqual(env, { hash: sha256Hex("from-env") });
     assert.equal(store.meta.get("admin_token_hash"), generated.hash, "the stored hash is kept");
   } finally {
     store.close();
@@ -71,7 +71,7 @@ Deno.test("boot() generates the admin token on first start only; the token keeps
       settings: { adminToken: undefined },
     });
     assert.equal(second.runtime.admin.generated, undefined);
-    assert.equal(await second.deps.keyRing.isAdmin(token), true);
+    assert.equal(second.deps.keyRing.isAdmin(token), true);
     const res = await second.app.request("/api/pools", {
       headers: { authorization: `Bearer ${token}` },
     });
@@ -94,8 +94,8 @@ Deno.test("boot() with SIDECAR_ADMIN_TOKEN set accepts that token and not the st
       dataDir: dir,
       settings: { adminToken: "env-wins" },
     });
-    assert.equal(await second.deps.keyRing.isAdmin("env-wins"), true);
-    assert.equal(await second.deps.keyRing.isAdmin(generated), false);
+    assert.equal(second.deps.keyRing.isAdmin("env-wins"), true);
+    assert.equal(second.deps.keyRing.isAdmin(generated), false);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -11,7 +11,7 @@ import { AuthError } from "../../errors.ts";
 export function requireAdmin(keyRing: KeyRing) {
   return createMiddleware(async (c, next) => {
     const secret = bearerSecret(c.req.raw.headers);
-    if (!secret || !(await keyRing.isAdmin(secret))) {
+    if (!secret || !keyRing.isAdmin(secret)) {
       throw new AuthError("Admin API requires Authorization: Bearer <admin token>");
     }
     await next();
