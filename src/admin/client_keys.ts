@@ -34,7 +34,7 @@ export async function createKey(
   const record = {
     id,
     name: input.name,
-    key_hash: await sha256Hex(key),
+    key_hash: sha256Hex(key),
     key_hint: secretHint(key),
     created_at: new Date(deps.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
   };

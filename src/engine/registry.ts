@@ -142,7 +142,7 @@ export class Registry {
       );
     }
     for (const id of this.#backends.keys()) {
-      if (!next.has(id)) for (const rr of this.#rr.values()) rr.forget(id);
+      if (!next.has(id)) { for (const rr of this.#rr.values()) rr.forget(id); }
     }
     this.#backends = next;
     this.#candidates.clear();

@@ -8,14 +8,10 @@ import type { AppDeps } from "../app_deps.ts";
 import { NotFoundError, toErrorResponse } from "../errors.ts";
 import { proxyRoutes } from "../proxy/proxy_routes.ts";
 import { adminApi } from "./api/admin_api.ts";
-
-/** Optional extra route groups (the dashboard mounts here). */
-export interface AppParts {
-  pages?: Hono;
-}
+import { pagesApp } from "./pages/pages_app.ts";
 
 /** Builds the whole app from its dependencies. */
-export function createApp(deps: AppDeps, parts: AppParts = {}): Hono {
+export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => {
     if (!(err instanceof Error && "status" in err && "type" in err)) {
@@ -39,6 +35,7 @@ export function createApp(deps: AppDeps, parts: AppParts = {}): Hono {
     }));
   app.route("/api", adminApi(deps));
   app.route("/v1", proxyRoutes(deps));
-  if (parts.pages) app.route("/", parts.pages);
+  // Last, so `/api` and `/v1` keep their JSON errors; the dashboard renders its own.
+  app.route("/", pagesApp(deps));
   return app;
 }

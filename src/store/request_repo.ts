@@ -7,6 +7,8 @@ import type { DatabaseSync } from "node:sqlite";
 import {
   type RequestRecord,
   RequestRow,
+  SeriesRow,
+  SummaryRow,
   type UsageRow,
   UsageRow as UsageRowSchema,
 } from "./rows.ts";
@@ -18,7 +20,8 @@ export type RequestEntry = Omit<RequestRecord, "ts"> & { ts: number };
 export const USAGE_GROUPS = ["backend", "model", "pool", "key", "hour", "minute"] as const;
 export type UsageGroup = typeof USAGE_GROUPS[number];
 
-const GROUP_EXPR: Record<UsageGroup, string> = {
+const GROUP_EXPR: Record<UsageGroup | SeriesGroup, string> = {
+  total: "'total'",
   backend: "COALESCE(backend_id, '(none)')",
   model: "model",
   pool: "COALESCE(pool_id, '(none)')",
@@ -26,6 +29,10 @@ const GROUP_EXPR: Record<UsageGroup, string> = {
   hour: "strftime('%Y-%m-%dT%H:00:00Z', ts / 1000, 'unixepoch')",
   minute: "strftime('%Y-%m-%dT%H:%M:00Z', ts / 1000, 'unixepoch')",
 };
+
+/** The groupings the dashboard's time-series charts offer (`total`: one series). */
+export const SERIES_GROUPS = ["backend", "model", "pool", "key", "total"] as const;
+export type SeriesGroup = typeof SERIES_GROUPS[number];
 
 /** Insert, list, aggregate and purge request records. */
 export function createRequestRepo(db: DatabaseSync) {
@@ -41,6 +48,19 @@ export function createRequestRepo(db: DatabaseSync) {
   const purge = db.prepare("DELETE FROM requests WHERE ts < ?");
   const usage = new Map(
     USAGE_GROUPS.map((g) => [g, db.prepare(usageSql(GROUP_EXPR[g]))] as const),
+  );
+  const series = new Map(
+    SERIES_GROUPS.map((g) => [g, db.prepare(seriesSql(GROUP_EXPR[g]))] as const),
+  );
+  const totals = db.prepare(
+    `SELECT COUNT(*) AS requests, COALESCE(SUM(outcome != 'ok'), 0) AS errors,
+       COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens,
+       COALESCE(SUM(completion_tokens), 0) AS completion_tokens,
+       COALESCE(SUM(total_tokens), 0) AS total_tokens
+     FROM requests WHERE ts >= ? AND ts < ?`,
+  );
+  const nthLatency = db.prepare(
+    "SELECT latency_ms FROM requests WHERE ts >= ? AND ts < ? ORDER BY latency_ms LIMIT 1 OFFSET ?",
   );
 
   return {
@@ -74,6 +94,24 @@ export function createRequestRepo(db: DatabaseSync) {
     usage(group: UsageGroup, since: number, until: number): UsageRow[] {
       return usage.get(group)!.all(since, until).map((r) => UsageRowSchema.parse(r));
     },
+    /** Per-`bucketMs` totals of each group over `[since, until)`, oldest bucket first. */
+    series(group: SeriesGroup, bucketMs: number, since: number, until: number): SeriesRow[] {
+      const size = Math.max(1, Math.floor(bucketMs));
+      return series.get(group)!.all(size, size, since, until).map((r) => SeriesRow.parse(r));
+    },
+    /** Totals and nearest-rank p50/p95 latency over `[since, until)`. */
+    summary(since: number, until: number): SummaryRow {
+      const t = totals.get(since, until) as Record<string, unknown>;
+      const n = Number(t.requests);
+      const rank = (p: number) => {
+        if (n === 0) return null;
+        const row = nthLatency.get(since, until, Math.ceil(n * p) - 1) as
+          | { latency_ms: number }
+          | undefined;
+        return row?.latency_ms ?? null;
+      };
+      return SummaryRow.parse({ ...t, p50_latency_ms: rank(0.5), p95_latency_ms: rank(0.95) });
+    },
     /** Deletes records older than `before`; returns how many. */
     purge(before: number): number {
       return Number(purge.run(before).changes);
@@ -106,4 +144,14 @@ function usageSql(keyExpr: string): string {
       FROM g GROUP BY key
     ) a LEFT JOIN p95 ON p95.key = a.key
     ORDER BY a.key`;
+}
+
+// Bound JS numbers arrive as REAL: the casts keep the division integral.
+function seriesSql(keyExpr: string): string {
+  return `
+    SELECT (ts / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket, ${keyExpr} AS key, COUNT(*) AS requests,
+      SUM(outcome != 'ok') AS errors, SUM(prompt_tokens) AS prompt_tokens,
+      SUM(completion_tokens) AS completion_tokens, SUM(total_tokens) AS total_tokens
+    FROM requests WHERE ts >= ? AND ts < ?
+    GROUP BY bucket, key ORDER BY bucket, key`;
 }

@@ -148,3 +148,27 @@ export const UsageRow = z.object({
   p95_latency_ms: int,
 });
 export type UsageRow = z.infer<typeof UsageRow>;
+
+/** One time bucket of one group (`bucket` is its start, epoch ms), for the dashboard's charts. */
+export const SeriesRow = z.object({
+  bucket: int,
+  key: z.string(),
+  requests: int,
+  errors: int,
+  prompt_tokens: int,
+  completion_tokens: int,
+  total_tokens: int,
+});
+export type SeriesRow = z.infer<typeof SeriesRow>;
+
+/** Totals and latency percentiles over a window, for the dashboard overview. */
+export const SummaryRow = z.object({
+  requests: int,
+  errors: int,
+  prompt_tokens: int,
+  completion_tokens: int,
+  total_tokens: int,
+  p50_latency_ms: nullableInt,
+  p95_latency_ms: nullableInt,
+});
+export type SummaryRow = z.infer<typeof SummaryRow>;

@@ -5,7 +5,7 @@
  * the same data dir, and its cooldown event is still listed.
  */
 import assert from "node:assert/strict";
-import OpenAI from "openai";
+import OpenAI from "npm:openai@7.59.0";
 import { type MockUpstream, startMockUpstream } from "../helpers/mock_upstream.ts";
 import { FakeClock, startTestRuntime, type TestRuntime } from "../helpers/test_runtime.ts";
 

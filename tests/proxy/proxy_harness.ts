@@ -5,7 +5,7 @@
  * key, and the official `openai` client pointed at Sidecar.
  */
 import assert from "node:assert/strict";
-import OpenAI, { APIError } from "openai";
+import OpenAI, { APIError } from "npm:openai@7.59.0";
 import type { StatusRow } from "../../src/engine/registry.ts";
 import type { GatewayConfigPatch } from "../../src/gateway_config.ts";
 import type { CooldownEvent, RequestRecord } from "../../src/store/rows.ts";

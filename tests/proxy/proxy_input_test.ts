@@ -4,7 +4,7 @@
  * in the contract's error shape, without calling any upstream.
  */
 import assert from "node:assert/strict";
-import OpenAI from "openai";
+import OpenAI from "npm:openai@7.59.0";
 import { apiError, assertErrorShape, chat, ok, type Proxy, startProxy } from "./proxy_harness.ts";
 
 async function refused(res: Response, status: number) {

@@ -1,0 +1,182 @@
+/**
+ * @module backend_routes
+ * `/backends`: list, create, edit, delete, enable/disable and clear a
+ * cooldown, through the same admin operations as `/api/backends`, so
+ * validation has one source of truth.
+ */
+import { type Context, Hono } from "hono";
+import {
+  clearBackendCooldown,
+  createBackend,
+  deleteBackend,
+  getBackend,
+  listBackends,
+  updateBackend,
+} from "../../admin/backends.ts";
+import type { AppDeps } from "../../app_deps.ts";
+import {
+  BACKEND_FORM_ID,
+  BackendForm,
+  type BackendFormProps,
+} from "../../../views/backend_form.tsx";
+import { BACKENDS_TABLE_ID, BackendTable } from "../../../views/backend_table.tsx";
+import { BackendsPage } from "../../../views/backends_page.tsx";
+import { FlashOob } from "../../../views/notice.tsx";
+import { STATUS_TABLE_ID, StatusTable } from "../../../views/status_table.tsx";
+import {
+  backendBody,
+  backendValues,
+  newBackendValues,
+  postedBackendValues,
+} from "./backend_form.ts";
+import { readForm, toFieldErrors } from "./form_input.ts";
+import type { PageEnv } from "./page_env.ts";
+import { afterChange, fragment, isHtmx, page, wantsRegion } from "./render.tsx";
+import { signedIn } from "./signed_in.ts";
+import { statusRows } from "./status_rows.ts";
+
+type C = Context<PageEnv>;
+
+/** Builds the `/backends` sub-app. */
+export function backendPages(deps: AppDeps): Hono<PageEnv> {
+  const r = new Hono<PageEnv>();
+  r.use("*", ...signedIn(deps));
+
+  /** Backends in routing order: pool priority, then id. */
+  const backends = () => {
+    const rank = new Map(deps.store.pools.list().map((p, i) => [p.id, i]));
+    return listBackends(deps).sort((a, b) =>
+      (rank.get(a.pool_id) ?? 1e9) - (rank.get(b.pool_id) ?? 1e9) || a.id.localeCompare(b.id)
+    );
+  };
+  const table = (c: C, oob = false) => (
+    <BackendTable
+      backends={backends()}
+      pools={deps.store.pools.list()}
+      csrf={c.var.session.csrf_token}
+      now={deps.now()}
+      oob={oob}
+    />
+  );
+  const createForm = (c: C): BackendFormProps => ({
+    mode: "create",
+    values: newBackendValues(deps.store.pools.list()[0]?.id),
+    pools: deps.store.pools.list(),
+    csrf: c.var.session.csrf_token,
+  });
+  const editForm = (c: C, id: string): BackendFormProps => {
+    const b = getBackend(deps, id);
+    return {
+      mode: "edit",
+      values: backendValues(b),
+      pools: deps.store.pools.list(),
+      csrf: c.var.session.csrf_token,
+      keyHint: b.api_key_hint,
+    };
+  };
+  /** The whole page around `form`, or the form alone for htmx. */
+  const show = (c: C, form: BackendFormProps, status: 200 | 422 = 200) => {
+    if (wantsRegion(c, BACKEND_FORM_ID) || (isHtmx(c) && status === 422)) {
+      return fragment(c, <BackendForm {...form} />, status);
+    }
+    if (wantsRegion(c, BACKENDS_TABLE_ID)) return fragment(c, table(c));
+    const tableProps = {
+      backends: backends(),
+      pools: deps.store.pools.list(),
+      csrf: c.var.session.csrf_token,
+      now: deps.now(),
+    };
+    return page(
+      c,
+      deps,
+      { title: "Backends", section: "backends" },
+      <BackendsPage table={tableProps} form={form} />,
+      status,
+    );
+  };
+  /** After a save: a fresh create form, the table and a notice; plain posts redirect. */
+  const saved = (c: C, message: string) => {
+    if (!isHtmx(c)) return c.redirect("/backends", 303);
+    c.header("hx-push-url", "/backends");
+    return fragment(
+      c,
+      <>
+        <BackendForm {...createForm(c)} />
+        {table(c, true)}
+        <FlashOob tone="success">{message}</FlashOob>
+      </>,
+    );
+  };
+  /** A refused form comes back with the messages at their fields and the input kept. */
+  const refused = (c: C, err: unknown, form: BackendFormProps) => {
+    const errors = toFieldErrors(err);
+    if (!errors) throw err;
+    return show(c, { ...form, errors }, 422);
+  };
+
+  r.get("/", (c) => show(c, createForm(c)));
+  r.get("/:id/edit", (c) => show(c, editForm(c, c.req.param("id"))));
+
+  r.post("/", async (c) => {
+    const f = await readForm(c);
+    try {
+      const b = await createBackend(deps, backendBody(f, "create"));
+      return saved(c, `Backend "${b.name}" created as ${b.id}.`);
+    } catch (err) {
+      return refused(c, err, { ...createForm(c), values: postedBackendValues(f) });
+    }
+  });
+
+  r.post("/:id", async (c) => {
+    const id = c.req.param("id");
+    const current = editForm(c, id);
+    const f = await readForm(c);
+    try {
+      const b = await updateBackend(deps, id, backendBody(f, "edit"));
+      return saved(c, `Backend "${b.name}" saved.`);
+    } catch (err) {
+      return refused(c, err, { ...current, values: postedBackendValues(f, id) });
+    }
+  });
+
+  r.post("/:id/enabled", async (c) => {
+    const f = await readForm(c);
+    const b = await updateBackend(deps, c.req.param("id"), { enabled: f.enabled === "true" });
+    return afterChange(c, () => (
+      <>
+        {table(c)}
+        <FlashOob tone="success">
+          Backend "{b.name}" {b.enabled ? "enabled" : "disabled"}.
+        </FlashOob>
+      </>
+    ), "/backends");
+  });
+
+  r.post("/:id/clear-cooldown", (c) => {
+    const b = clearBackendCooldown(deps, c.req.param("id"));
+    const notice = <FlashOob tone="success">Cooldown of "{b.name}" cleared.</FlashOob>;
+    if (wantsRegion(c, STATUS_TABLE_ID)) {
+      return fragment(
+        c,
+        <>
+          <StatusTable rows={statusRows(deps)} csrf={c.var.session.csrf_token} />
+          {notice}
+        </>,
+      );
+    }
+    return afterChange(c, () => <>{table(c)}{notice}</>, "/backends");
+  });
+
+  r.post("/:id/delete", async (c) => {
+    const b = getBackend(deps, c.req.param("id"));
+    await deleteBackend(deps, b.id);
+    return afterChange(c, () => (
+      <>
+        {table(c)}
+        <FlashOob tone="success">Backend "{b.name}" deleted.</FlashOob>
+      </>
+    ), "/backends");
+  });
+
+  return r;
+}

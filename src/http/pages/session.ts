@@ -1,0 +1,97 @@
+/**
+ * @module session
+ * Dashboard sessions: a random secret in an HttpOnly, SameSite=Strict cookie
+ * (Secure over HTTPS); only its SHA-256 is stored, with the session's CSRF
+ * token and a fixed 12-hour expiry.
+ */
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import type { AppDeps } from "../../app_deps.ts";
+import { generateSecret, sha256Hex } from "../../secrets/token_hash.ts";
+import type { SessionRecord } from "../../store/session_repo.ts";
+import type { PageEnv } from "./page_env.ts";
+
+/** The session cookie's name. */
+export const SESSION_COOKIE = "sidecar_session";
+
+/** How long a session lasts from sign-in. */
+export const SESSION_TTL_MS = 12 * 3_600_000;
+
+/** Starts a session and sets its cookie. */
+export function startSession(deps: AppDeps, c: Context): SessionRecord {
+  const secret = generateSecret("");
+  const now = deps.now();
+  const session: SessionRecord = {
+    token_hash: sha256Hex(secret),
+    csrf_token: generateSecret(""),
+    created_at: now,
+    expires_at: now + SESSION_TTL_MS,
+  };
+  deps.store.sessions.expire(now);
+  deps.store.sessions.insert(session);
+  setCookie(c, SESSION_COOKIE, secret, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: isHttps(c),
+    maxAge: SESSION_TTL_MS / 1000,
+  });
+  return session;
+}
+
+/** The request's live session, if any. */
+export function findSession(deps: AppDeps, c: Context): SessionRecord | undefined {
+  const secret = getCookie(c, SESSION_COOKIE);
+  if (!secret || secret.length > 200) return undefined;
+  return deps.store.sessions.find(sha256Hex(secret), deps.now());
+}
+
+/** Ends the request's session (if any) and clears the cookie. */
+export function endSession(deps: AppDeps, c: Context): void {
+  const secret = getCookie(c, SESSION_COOKIE);
+  if (secret) deps.store.sessions.remove(sha256Hex(secret));
+  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isHttps(c) });
+}
+
+/**
+ * Requires a session; without one, pages redirect to `/login?next=…` and
+ * htmx requests get `HX-Redirect` so the whole page goes there.
+ */
+export function requireSession(deps: AppDeps) {
+  return createMiddleware<PageEnv>(async (c, next) => {
+    const session = findSession(deps, c);
+    if (session) {
+      c.set("session", session);
+      return await next();
+    }
+    const here = c.req.header("hx-current-url") ?? c.req.url;
+    const login = loginUrl(here);
+    if (c.req.header("hx-request")) return c.body(null, 401, { "hx-redirect": login });
+    return c.redirect(login, c.req.method === "GET" ? 302 : 303);
+  });
+}
+
+/** `/login`, remembering a local page to return to. */
+export function loginUrl(from: string): string {
+  let path = "/";
+  try {
+    const u = new URL(from, "http://local");
+    path = u.pathname + u.search;
+  } catch {
+    // An unparsable URL: return to the overview.
+  }
+  return path === "/" ? "/login" : `/login?next=${encodeURIComponent(path)}`;
+}
+
+/** A `next` target that stays on this site (no `//host` or `\` tricks). */
+export function safeNext(next: string | undefined): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) return "/";
+  return next;
+}
+
+/** True when the client reached us over HTTPS (directly or via a TLS proxy). */
+export function isHttps(c: Context): boolean {
+  return new URL(c.req.url).protocol === "https:" ||
+    c.req.header("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+}

@@ -1,0 +1,72 @@
+/**
+ * @module backend_form_test
+ * The backend form: errors at their fields, the key write-only.
+ */
+import assert from "node:assert/strict";
+import { newBackendValues } from "../../src/http/pages/backend_form.ts";
+import type { Pool } from "../../src/store/rows.ts";
+import { BackendForm } from "../../views/backend_form.tsx";
+
+const POOLS: Pool[] = [
+  { id: "primary", name: "Primary", priority: 0, created_at: "", updated_at: "" },
+  { id: "fallback", name: "Fallback", priority: 100, created_at: "", updated_at: "" },
+];
+
+Deno.test("BackendForm (create) posts to /backends and swaps its own card", () => {
+  const html = String(
+    <BackendForm mode="create" values={newBackendValues()} pools={POOLS} csrf="tok" />,
+  );
+  assert.match(html, /^<section id="backend-form" class="card">/);
+  assert.match(
+    html,
+    /<form method="post" action="\/backends" hx-post="\/backends" hx-target="#backend-form" hx-swap="outerHTML"/,
+  );
+  assert.match(html, /name="_csrf" value="tok"/);
+  assert.match(html, /<option value="primary" selected>Primary \(priority 0\)<\/option>/);
+  assert.match(html, /name="enabled" id="f-enabled" checked/);
+  assert.match(html, /name="api_key" type="password" value=""/);
+});
+
+Deno.test("BackendForm shows each error beside its field, with aria wiring", () => {
+  const html = String(
+    <BackendForm
+      mode="create"
+      values={{ ...newBackendValues(), name: "Kept", base_url: "nope" }}
+      errors={{ base_url: "Must be an http(s) URL", _form: "Something general" }}
+      pools={POOLS}
+      csrf="t"
+    />,
+  );
+  assert.match(html, /<div class="notice error" role="alert"><div>Something general/);
+  assert.match(
+    html,
+    /name="base_url" type="url" value="nope"[^>]*aria-invalid="true" aria-describedby="f-base_url-help f-base_url-error"/,
+  );
+  assert.match(
+    html,
+    /<span class="field-error" id="f-base_url-error">Must be an http\(s\) URL<\/span>/,
+  );
+  assert.match(html, /name="name" type="text" value="Kept"/);
+  assert.equal(html.match(/field-error/g)?.length, 1);
+});
+
+Deno.test("BackendForm (edit) never holds the key, only its hint as a placeholder", () => {
+  const html = String(
+    <BackendForm
+      mode="edit"
+      values={{ ...newBackendValues("fallback"), id: "b1", name: "B1" }}
+      pools={POOLS}
+      csrf="t"
+      keyHint="sk-…f3a9"
+    />,
+  );
+  assert.match(html, /action="\/backends\/b1"/);
+  assert.match(
+    html,
+    /name="api_key" type="password" value="" placeholder="unchanged \(sk-…f3a9\)"/,
+  );
+  assert.match(html, /Leave empty to keep the stored key/);
+  assert.match(html, /<option value="fallback" selected>/);
+  assert.doesNotMatch(html, /name="id"/, "the id is fixed once created");
+  assert.match(html, /Cancel/);
+});

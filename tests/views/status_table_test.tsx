@@ -1,0 +1,82 @@
+/**
+ * @module status_table_test
+ * The overview's live status region.
+ */
+import assert from "node:assert/strict";
+import type { StatusView } from "../../src/http/pages/status_rows.ts";
+import { StatusTable } from "../../views/status_table.tsx";
+
+const row = (over: Partial<StatusView> = {}): StatusView => ({
+  id: "openai-main",
+  name: "OpenAI main",
+  pool_id: "primary",
+  pool_name: "Primary",
+  status: "active",
+  remaining_ms: null,
+  cooldown_until: null,
+  consecutive_429: 0,
+  failures: 0,
+  rpm_limit: 500,
+  rpm_tokens_left: 412,
+  in_flight: 2,
+  ...over,
+});
+
+Deno.test("StatusTable polls itself every 3 s and replaces itself", () => {
+  const html = String(<StatusTable rows={[row()]} csrf="t" />);
+  assert.match(
+    html,
+    /^<section id="status-table" class="card" hx-get="\/" hx-trigger="every 3s" hx-target="this" hx-swap="outerHTML">/,
+  );
+  assert.match(html, /412 \/ 500/);
+  assert.match(html, /<td class="num">2<\/td><td>/, "in flight");
+  assert.doesNotMatch(html, /Clear cooldown/);
+});
+
+Deno.test("StatusTable: a cooling row carries the remaining ms for the countdown and a clear button", () => {
+  const html = String(
+    <StatusTable
+      rows={[row({
+        status: "cooling",
+        remaining_ms: 27_400,
+        cooldown_until: "2026-11-27T10:00:27.400Z",
+        consecutive_429: 3,
+      })]}
+      csrf="tok"
+    />,
+  );
+  assert.match(html, /<tr data-backend="openai-main" class="is-cooling">/);
+  assert.match(
+    html,
+    /<span class="countdown" data-remaining-ms="27400" title="Until 2026-11-27 10:00:27 UTC">28s<\/span>/,
+  );
+  assert.match(html, /<td class="num">3<\/td>/);
+  assert.match(html, /hx-post="\/backends\/openai-main\/clear-cooldown" hx-target="#status-table"/);
+  assert.match(html, /name="_csrf" value="tok"/);
+  assert.match(html, /1 cooling/);
+});
+
+Deno.test("StatusTable: probing, disabled and unlimited read plainly", () => {
+  const html = String(
+    <StatusTable
+      rows={[
+        row({ id: "p", status: "cooling", remaining_ms: null }),
+        row({ id: "d", status: "disabled", rpm_limit: null, rpm_tokens_left: null }),
+      ]}
+      csrf="t"
+    />,
+  );
+  assert.match(html, /<span class="sub">probing<\/span>/);
+  assert.match(html, /<span class="badge disabled">disabled<\/span>/);
+  assert.match(html, /unlimited/);
+});
+
+Deno.test("StatusTable: an empty state points to the Backends page; names are escaped", () => {
+  assert.match(
+    String(<StatusTable rows={[]} csrf="t" />),
+    /No backends yet[\s\S]*href="\/backends"/,
+  );
+  const html = String(<StatusTable rows={[row({ name: "<b>x</b>" })]} csrf="t" />);
+  assert.match(html, /&lt;b&gt;x&lt;\/b&gt;/);
+  assert.ok(!html.includes("<b>x</b>"));
+});

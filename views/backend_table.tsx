@@ -1,0 +1,186 @@
+/**
+ * @module backend_table
+ * The backends list with its row actions (enable/disable, edit, clear
+ * cooldown, delete). Actions are forms that work without JavaScript; with
+ * htmx they redraw this region in place.
+ */
+import type { FC } from "hono/jsx";
+import type { BackendView } from "../src/admin/backends.ts";
+import type { Pool } from "../src/store/rows.ts";
+import { EmptyState } from "./empty_state.tsx";
+import { CsrfField } from "./fields.tsx";
+import { formatCount } from "./format.ts";
+import { Countdown, StatusBadge } from "./status_badge.tsx";
+
+/** Element id of the region. */
+export const BACKENDS_TABLE_ID = "backends-table";
+
+const MAX_CHIPS = 4;
+
+// Server-rendered once: list items need no `key` (hono/jsx would print it as an attribute).
+const hidden = (name: string, value: string) => <input type="hidden" name={name} value={value} />;
+const chip = (model: string) => <span class="chip">{model}</span>;
+
+/** Props of {@link BackendTable}. */
+export interface BackendTableProps {
+  backends: BackendView[];
+  pools: Pool[];
+  csrf: string;
+  now: number;
+  /** Sent out of band, beside another region's swap. */
+  oob?: boolean;
+}
+
+/** A row action: a one-button form posting to `action`, redrawing the table. */
+const RowAction: FC<{
+  action: string;
+  csrf: string;
+  label: string;
+  cls?: string;
+  confirm?: string;
+  fields?: Record<string, string>;
+}> = (p) => (
+  <form
+    method="post"
+    action={p.action}
+    hx-post={p.action}
+    hx-target={`#${BACKENDS_TABLE_ID}`}
+    hx-swap="outerHTML"
+    hx-confirm={p.confirm}
+  >
+    <CsrfField token={p.csrf} />
+    {Object.entries(p.fields ?? {}).map(([k, v]) => hidden(k, v))}
+    <button class={`btn small ${p.cls ?? ""}`} type="submit">{p.label}</button>
+  </form>
+);
+
+/** The backends table, or what to do when there are none. */
+export const BackendTable: FC<BackendTableProps> = (p) => {
+  const poolName = new Map(p.pools.map((x) => [x.id, x.name]));
+  return (
+    <section
+      id={BACKENDS_TABLE_ID}
+      class="card"
+      hx-swap-oob={p.oob ? "true" : undefined}
+    >
+      <div class="card-head">
+        <h2>Backends</h2>
+        <span class="meta">{p.backends.length} configured</span>
+      </div>
+      {p.backends.length === 0
+        ? (
+          <EmptyState title="No backends yet">
+            <p>
+              Add the first one with the form below: a name, the provider's base URL (e.g.{" "}
+              <code>https://api.openai.com/v1</code>), its API key and the models it serves.
+            </p>
+          </EmptyState>
+        )
+        : (
+          <div class="table-wrap">
+            <table class="data">
+              <thead>
+                <tr>
+                  <th>Backend</th>
+                  <th>Pool</th>
+                  <th>Models</th>
+                  <th class="num">Weight</th>
+                  <th class="num">RPM limit</th>
+                  <th>API key</th>
+                  <th>Status</th>
+                  <th></th>
+                </tr>
+              </thead>
+              <tbody>
+                {p.backends.map((b) => {
+                  const base = `/backends/${encodeURIComponent(b.id)}`;
+                  const mapped = Object.keys(b.model_map).length;
+                  return (
+                    <tr data-backend={b.id} class={`is-${b.status}`}>
+                      <td>
+                        <strong>{b.name}</strong>
+                        <span class="sub mono">{b.id} · {b.base_url}</span>
+                      </td>
+                      <td class="nowrap">{poolName.get(b.pool_id) ?? b.pool_id}</td>
+                      <td>
+                        <div class="chips">
+                          {b.models.slice(0, MAX_CHIPS).map(chip)}
+                          {b.models.length > MAX_CHIPS
+                            ? <span class="sub">+{b.models.length - MAX_CHIPS} more</span>
+                            : null}
+                        </div>
+                        {mapped > 0
+                          ? <span class="sub">{mapped} mapped name{mapped === 1 ? "" : "s"}</span>
+                          : null}
+                      </td>
+                      <td class="num">{b.weight}</td>
+                      <td class="num">
+                        {b.rpm_limit === null ? "—" : formatCount(b.rpm_limit)}
+                      </td>
+                      <td>
+                        {b.api_key_hint
+                          ? <code class="key-hint">{b.api_key_hint}</code>
+                          : <span class="sub">none</span>}
+                      </td>
+                      <td>
+                        <StatusBadge status={b.status} />
+                        {b.status === "cooling"
+                          ? (
+                            <>
+                              <span class="sub nowrap">
+                                <Countdown
+                                  remainingMs={b.cooldown_until
+                                    ? Math.max(0, Date.parse(b.cooldown_until) - p.now)
+                                    : null}
+                                  until={b.cooldown_until}
+                                />{" "}
+                                · {b.consecutive_429} × 429
+                              </span>
+                              <RowAction
+                                action={`${base}/clear-cooldown`}
+                                csrf={p.csrf}
+                                label="Clear cooldown"
+                                cls="inline"
+                              />
+                            </>
+                          )
+                          : null}
+                      </td>
+                      <td>
+                        <div class="actions">
+                          <RowAction
+                            action={`${base}/enabled`}
+                            csrf={p.csrf}
+                            label={b.enabled ? "Disable" : "Enable"}
+                            cls={b.enabled ? "" : "toggle-on"}
+                            fields={{ enabled: b.enabled ? "false" : "true" }}
+                          />
+                          <a
+                            class="btn small"
+                            href={`${base}/edit`}
+                            hx-get={`${base}/edit`}
+                            hx-target="#backend-form"
+                            hx-swap="outerHTML show:top"
+                            hx-push-url="true"
+                          >
+                            Edit
+                          </a>
+                          <RowAction
+                            action={`${base}/delete`}
+                            csrf={p.csrf}
+                            label="Delete"
+                            cls="danger"
+                            confirm={`Delete backend "${b.name}"? Its request history is kept.`}
+                          />
+                        </div>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+    </section>
+  );
+};

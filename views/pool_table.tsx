@@ -1,0 +1,98 @@
+/**
+ * @module pool_table
+ * Pools in the order requests try them, each with its member backends.
+ */
+import type { FC } from "hono/jsx";
+import type { BackendView } from "../src/admin/backends.ts";
+import type { PoolView } from "../src/admin/pools.ts";
+import { CsrfField } from "./fields.tsx";
+
+/** Element id of the region. */
+export const POOLS_TABLE_ID = "pools-table";
+
+/** Props of {@link PoolTable}. */
+export interface PoolTableProps {
+  pools: PoolView[];
+  backends: BackendView[];
+  csrf: string;
+  oob?: boolean;
+}
+
+/** The pools table. */
+export const PoolTable: FC<PoolTableProps> = (p) => (
+  <section id={POOLS_TABLE_ID} class="card" hx-swap-oob={p.oob ? "true" : undefined}>
+    <div class="card-head">
+      <h2>Pools in priority order</h2>
+      <span class="meta">a request tries every pool from the top until one serves it</span>
+    </div>
+    <div class="table-wrap">
+      <table class="data">
+        <thead>
+          <tr>
+            <th class="num">Priority</th>
+            <th>Pool</th>
+            <th>Members</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.pools.map((pool) => {
+            const members = p.backends.filter((b) =>
+              b.pool_id === pool.id
+            );
+            const base = `/pools/${encodeURIComponent(pool.id)}`;
+            return (
+              <tr data-pool={pool.id}>
+                <td class="num">{pool.priority}</td>
+                <td>
+                  <strong>{pool.name}</strong>
+                  <span class="sub mono">{pool.id}</span>
+                </td>
+                <td>
+                  {members.length === 0
+                    ? <span class="sub">empty: add backends to it on the Backends page</span>
+                    : (
+                      <div class="chips">
+                        {members.map((b) => (
+                          <span class={`badge ${b.status}`} title={`${b.id}: ${b.status}`}>
+                            {b.name} · w{b.weight}
+                          </span>
+                        ))}
+                      </div>
+                    )}
+                </td>
+                <td>
+                  <div class="actions">
+                    <a
+                      class="btn small"
+                      href={`${base}/edit`}
+                      hx-get={`${base}/edit`}
+                      hx-target="#pool-form"
+                      hx-swap="outerHTML show:top"
+                      hx-push-url="true"
+                    >
+                      Edit
+                    </a>
+                    <form
+                      method="post"
+                      action={`${base}/delete`}
+                      hx-post={`${base}/delete`}
+                      hx-target={`#${POOLS_TABLE_ID}`}
+                      hx-swap="outerHTML"
+                      hx-confirm={`Delete pool "${pool.name}"?`}
+                    >
+                      <CsrfField token={p.csrf} />
+                      <button class="btn small danger" type="submit" disabled={members.length > 0}>
+                        Delete
+                      </button>
+                    </form>
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  </section>
+);
