@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import type { AppDeps } from "../app_deps.ts";
-import { NotFoundError, toErrorResponse } from "../errors.ts";
+import { NotFoundError, SidecarError, toErrorResponse } from "../errors.ts";
 import { proxyRoutes } from "../proxy/proxy_routes.ts";
 import { adminApi } from "./api/admin_api.ts";
 import { pagesApp } from "./pages/pages_app.ts";
@@ -14,8 +14,8 @@ import { pagesApp } from "./pages/pages_app.ts";
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => {
-    if (!(err instanceof Error && "status" in err && "type" in err)) {
-      // Unknown errors are logged by type only: their messages could carry request data.
+    if (!(err instanceof SidecarError)) {
+      // The client sees a bare 500; the log keeps a short, bounded detail for the operator.
       deps.log.error("unhandled error", {
         path: c.req.path,
         error: err instanceof Error ? err.name : typeof err,

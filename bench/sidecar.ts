@@ -1,0 +1,156 @@
+/**
+ * @module Sidecar under test, configured through its admin API (CONTRACT.md
+ * §1, §3) with either one backend or 3 pools × 3 backends, all pointing at
+ * the mock, rate limits set out of the way.
+ */
+
+import { spawnChild } from "./child.ts";
+import { MOCK_API_KEY } from "./mock_upstream.ts";
+import { CHAT_PATH, type Target } from "./target.ts";
+
+/** How Sidecar's backends are laid out. */
+export type SidecarLayout = "single" | "pools";
+
+const repoRoot = new URL("..", import.meta.url).pathname;
+const mainTs = `${repoRoot}main.ts`;
+
+/** True when Sidecar's entry point exists in this checkout. */
+export async function sidecarPresent(): Promise<boolean> {
+  try {
+    return (await Deno.stat(mainTs)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+interface BackendSpec {
+  id: string;
+  pool: string;
+}
+
+function backends(
+  layout: SidecarLayout,
+): { pools: { id: string; priority: number }[]; backends: BackendSpec[] } {
+  if (layout === "single") {
+    return { pools: [], backends: [{ id: "b1", pool: "primary" }] };
+  }
+  // `primary` (priority 0) exists on a new database; two more pools join it.
+  const pools = [{ id: "p2", priority: 10 }, { id: "p3", priority: 20 }];
+  const list: BackendSpec[] = [];
+  for (const [i, pool] of ["primary", "p2", "p3"].entries()) {
+    for (let j = 1; j <= 3; j++) list.push({ id: `b${i * 3 + j}`, pool });
+  }
+  return { pools, backends: list };
+}
+
+async function admin(
+  base: string,
+  token: string,
+  path: string,
+  body: unknown,
+): Promise<unknown> {
+  const res = await fetch(base + path, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10000),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    throw new Error(
+      `POST ${path} answered ${res.status}: ${text.slice(0, 500)}`,
+    );
+  }
+  return text ? JSON.parse(text) : null;
+}
+
+/** Starts Sidecar on a free port with a fresh data dir and configures it against the mock. */
+export async function startSidecar(
+  mockUrl: string,
+  layout: SidecarLayout,
+  denoFlags: string[] = [],
+): Promise<Target> {
+  const dataDir = await Deno.makeTempDir({ prefix: "sidecar-bench-data-" });
+  const token = `bench-admin-${crypto.randomUUID()}`;
+  const child = await spawnChild({
+    name: `sidecar (${layout})`,
+    cmd: Deno.execPath(),
+    args: [
+      "run",
+      "-A",
+      ...denoFlags,
+      mainTs,
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+    ],
+    env: { SIDECAR_ADMIN_TOKEN: token, SIDECAR_LOG_LEVEL: "warn" },
+    // The project's deno.json (import map) is found from the repo root, never bench/package.json.
+    cwd: repoRoot,
+    timeoutMs: 60000,
+  }).catch(async (e) => {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    throw e;
+  });
+  const stop = async () => {
+    await child.stop(10000);
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  };
+  try {
+    const base = new URL(child.url).origin;
+    const plan = backends(layout);
+    for (const pool of plan.pools) {
+      await admin(base, token, "/api/pools", {
+        id: pool.id,
+        name: pool.id,
+        priority: pool.priority,
+      });
+    }
+    for (const b of plan.backends) {
+      await admin(base, token, "/api/backends", {
+        id: b.id,
+        name: b.id,
+        base_url: `${mockUrl}/v1`,
+        api_key: MOCK_API_KEY,
+        pool_id: b.pool,
+        models: ["*"],
+        weight: 1,
+        rpm_limit: 1_000_000,
+      });
+    }
+    // A client key exercises the normal key lookup; the admin token is the fallback.
+    let clientKey = token;
+    try {
+      const created = await admin(base, token, "/api/keys", {
+        name: "bench",
+      }) as {
+        data?: { key?: unknown };
+      };
+      if (typeof created?.data?.key === "string") clientKey = created.data.key;
+    } catch {
+      // Keep the admin token, which the contract accepts as a client key too.
+    }
+    const target: Target = {
+      id: layout === "single" ? "sidecar" : "sidecar_3x3",
+      label: layout === "single" ? "Sidecar, 1 backend" : "Sidecar, 3 pools × 3 backends",
+      url: base + CHAT_PATH,
+      headers: { authorization: `Bearer ${clientKey}` },
+      pid: child.pid,
+      command: `SIDECAR_ADMIN_TOKEN=… SIDECAR_LOG_LEVEL=warn ${child.command}`,
+      stop,
+    };
+    return target;
+  } catch (e) {
+    await stop();
+    throw new Error(
+      `${e instanceof Error ? e.message : e}\nSidecar output:\n${child.tail()}`,
+    );
+  }
+}

@@ -1,0 +1,35 @@
+/** @module Starts one benchmark configuration by id, or says why it cannot run here. */
+
+import type { Child } from "./child.ts";
+import { findNginx, startNginx } from "./nginx.ts";
+import { ensurePortkeyInstalled, startPortkey } from "./portkey.ts";
+import { sidecarPresent, startSidecar } from "./sidecar.ts";
+import { directTarget, startPassthrough, type Target } from "./target.ts";
+
+/** Starts configuration `id` in front of `mock`; throws with the reason when it cannot run here. */
+export async function startTarget(
+  id: string,
+  mock: Child,
+  log: (msg: string) => void,
+): Promise<Target> {
+  switch (id) {
+    case "direct":
+      return directTarget(mock);
+    case "passthrough":
+      return await startPassthrough(mock.url);
+    case "nginx": {
+      const nginx = await findNginx();
+      if (!nginx) throw new Error("nginx is not installed (Debian: apt-get install nginx-light)");
+      return await startNginx(mock.url, nginx);
+    }
+    case "sidecar":
+    case "sidecar_3x3":
+      if (!(await sidecarPresent())) throw new Error("main.ts does not exist yet");
+      return await startSidecar(mock.url, id === "sidecar" ? "single" : "pools");
+    case "portkey":
+      await ensurePortkeyInstalled(log);
+      return await startPortkey(mock.url);
+    default:
+      throw new Error(`Unknown configuration "${id}"`);
+  }
+}
