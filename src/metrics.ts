@@ -31,7 +31,8 @@ export class Metrics {
 
   /** Adds `by` to a counter. */
   inc(name: string, labels: Labels, by = 1): void {
-    const key = name + JSON.stringify(labels);
+    let key = name;
+    for (const k in labels) key += "\u0000" + labels[k];
     const c = this.#counters.get(key);
     if (c) c.value += by;
     else this.#counters.set(key, { name, labels, value: by });

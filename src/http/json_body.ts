@@ -17,11 +17,17 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
 }
 
 /** Reads the raw body, refusing (413) once it exceeds `maxBytes`. */
-export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readBodyBytes(
+  req: Request,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
   if (!req.body) return new Uint8Array();
-  const parts: Uint8Array[] = [];
+  // A declared length within the limit is read in one native call; the
+  // chunked loop below is for bodies of unknown length.
+  if (declared <= maxBytes) return await req.bytes();
+  const parts: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
   const reader = req.body.getReader();
   for (;;) {

@@ -60,8 +60,10 @@ export async function dispatch(
       break;
     }
     const hardExclude = new Set(noRetry);
-    for (const b of candidates) {
-      if (contextLimited.has(upstreamModel(b.model_map, call.model))) hardExclude.add(b.id);
+    if (contextLimited.size > 0) {
+      for (const b of candidates) {
+        if (contextLimited.has(upstreamModel(b.model_map, call.model))) hardExclude.add(b.id);
+      }
     }
     let pick = registry.pick(call.model, now, new Set([...hardExclude, ...tried]));
     let backoffMs = 0;

@@ -100,6 +100,7 @@ async function parseCall(endpoint: Endpoint, req: Request, maxBytes: number): Pr
   return {
     endpoint,
     body: obj,
+    raw: bytes,
     model: obj.model,
     stream: obj.stream === true,
     clientWantsUsage: opts?.include_usage === true,

@@ -14,6 +14,8 @@ export type Endpoint = "/chat/completions" | "/completions" | "/embeddings" | "/
 export interface ClientCall {
   endpoint: Endpoint;
   body: Record<string, unknown>;
+  /** The body bytes as the client sent them, forwarded as-is when nothing changes. */
+  raw: Uint8Array<ArrayBuffer>;
   model: string;
   stream: boolean;
   /** The client asked for the usage chunk itself (so it must be forwarded). */
@@ -27,12 +29,18 @@ export function buildUpstreamRequest(
   signal: AbortSignal,
 ): { url: string; init: RequestInit; upstreamModel: string } {
   const model = upstreamModel(backend.model_map, call.model);
-  const body: Record<string, unknown> = { ...call.body, model };
-  if (call.stream && call.endpoint === "/chat/completions") {
-    const opts = typeof body.stream_options === "object" && body.stream_options !== null
-      ? body.stream_options
-      : {};
-    body.stream_options = { ...opts, include_usage: true };
+  const askUsage = call.stream && call.endpoint === "/chat/completions" && !call.clientWantsUsage;
+  let body: BodyInit = call.raw;
+  // Re-serialise only when something changes: most requests go up byte for byte.
+  if (model !== call.model || askUsage) {
+    const changed: Record<string, unknown> = { ...call.body, model };
+    if (askUsage) {
+      const opts = typeof changed.stream_options === "object" && changed.stream_options !== null
+        ? changed.stream_options
+        : {};
+      changed.stream_options = { ...opts, include_usage: true };
+    }
+    body = JSON.stringify(changed);
   }
   const headers: Record<string, string> = {
     "content-type": "application/json",
@@ -42,7 +50,7 @@ export function buildUpstreamRequest(
   return {
     url: backend.base_url + call.endpoint,
     upstreamModel: model,
-    init: { method: "POST", headers, body: JSON.stringify(body), signal },
+    init: { method: "POST", headers, body, signal },
   };
 }
 

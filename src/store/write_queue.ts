@@ -9,9 +9,9 @@ import { transaction } from "./database.ts";
 
 /** Options of {@link WriteQueue}. */
 export interface WriteQueueOptions {
-  /** Flush this often. @default 200 */
+  /** Flush this often. @default 50 */
   intervalMs?: number;
-  /** Flush early once this many writes are queued. @default 500 */
+  /** Flush early once this many writes are queued. @default 256 */
   maxBatch?: number;
   /** Called when a flush fails (the batch is dropped, never retried forever). */
   onError?: (err: unknown, dropped: number) => void;
@@ -27,8 +27,8 @@ export class WriteQueue {
   readonly #onError: (err: unknown, dropped: number) => void;
 
   constructor(private readonly db: DatabaseSync, opts: WriteQueueOptions = {}) {
-    this.#intervalMs = opts.intervalMs ?? 200;
-    this.#maxBatch = opts.maxBatch ?? 500;
+    this.#intervalMs = opts.intervalMs ?? 50;
+    this.#maxBatch = opts.maxBatch ?? 256;
     this.#onError = opts.onError ?? (() => {});
   }
 
