@@ -6,6 +6,7 @@
  */
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import type { LiveBackend } from "../engine/registry.ts";
+import { type ChunkReader, chunkReader } from "./chunk_reader.ts";
 import { parseRetryAfterMs } from "./retry_after.ts";
 import { classifyEvent, type SseEvent, SseSplitter, type StreamError } from "./sse.ts";
 import { buildUpstreamRequest, type ClientCall } from "./upstream_request.ts";
@@ -29,7 +30,7 @@ export type AttemptReason =
 
 /** A stream whose first event has been read and judged good. */
 export interface OpenStream {
-  reader: ReadableStreamDefaultReader<Uint8Array>;
+  reader: ChunkReader;
   splitter: SseSplitter;
   /** Events read while peeking, to be sent first. */
   pending: SseEvent[];
@@ -180,7 +181,7 @@ async function peekFirstEvent(
   timeoutMs: number,
   controller: AbortController,
 ): Promise<Peek> {
-  const reader = body.getReader();
+  const reader = chunkReader(body);
   const splitter = new SseSplitter();
   const pending: SseEvent[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
