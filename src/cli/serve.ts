@@ -12,6 +12,8 @@ import type { Settings } from "./settings.ts";
 /** How long in-flight requests get to finish on shutdown. */
 const DRAIN_MS = 10_000;
 const HOUR_MS = 3_600_000;
+/** WAL checkpoint period: rare enough to keep its fsync off most requests. */
+const CHECKPOINT_MS = 30_000;
 
 /** Runs the server until a signal stops it; resolves when shut down. */
 export async function serve(settings: Settings, log: Logger): Promise<void> {
@@ -42,6 +44,13 @@ export async function serve(settings: Settings, log: Logger): Promise<void> {
   };
   purge();
   const purgeTimer = setInterval(purge, HOUR_MS);
+  const checkpointTimer = setInterval(() => {
+    try {
+      deps.store.checkpoint();
+    } catch (err) {
+      log.warn("checkpoint failed", { error: (err as Error).message });
+    }
+  }, CHECKPOINT_MS);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -49,6 +58,7 @@ export async function serve(settings: Settings, log: Logger): Promise<void> {
     stopping = true;
     log.info("shutting down", { signal });
     clearInterval(purgeTimer);
+    clearInterval(checkpointTimer);
     const drained = await Promise.race([
       server.shutdown().then(() => true),
       new Promise<false>((r) => setTimeout(() => r(false), DRAIN_MS)),

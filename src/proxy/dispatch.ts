@@ -181,8 +181,8 @@ async function commit(
   };
   let body: ReadableStream<Uint8Array> | null = null;
   if (result.stream) {
-    headers.set("content-type", "text/event-stream; charset=utf-8");
-    headers.set("cache-control", "no-cache");
+    headers["content-type"] = "text/event-stream; charset=utf-8";
+    headers["cache-control"] = "no-cache";
     body = relayStream(result.stream, {
       idleTimeoutMs: deps.registry.config.stream_idle_timeout_ms,
       forwardUsage: call.clientWantsUsage,

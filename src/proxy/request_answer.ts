@@ -49,10 +49,10 @@ export function finish(
 }
 
 /** Sets `x-request-id`, `x-sidecar-attempts` and `x-sidecar-backend`. */
-export function decorate(headers: Headers, trace: RequestTrace): void {
-  headers.set("x-request-id", trace.id);
-  headers.set("x-sidecar-attempts", String(trace.attempts.length));
-  if (trace.backendId) headers.set("x-sidecar-backend", trace.backendId);
+export function decorate(headers: Record<string, string>, trace: RequestTrace): void {
+  headers["x-request-id"] = trace.id;
+  headers["x-sidecar-attempts"] = String(trace.attempts.length);
+  if (trace.backendId) headers["x-sidecar-backend"] = trace.backendId;
 }
 
 /** Notes which backend answered. */

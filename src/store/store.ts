@@ -31,6 +31,11 @@ export function createStore(db: DatabaseSync, writeOptions: WriteQueueOptions = 
     transaction<T>(fn: () => T): T {
       return transaction(db, fn);
     },
+    /** Copies the WAL into the database file (see `openDatabase` for why this is manual). */
+    checkpoint(): void {
+      this.writes.flush();
+      db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    },
     /** Flushes pending writes and closes the file. */
     close(): void {
       this.writes.close();

@@ -122,3 +122,24 @@ Deno.test("transaction() rolls back everything when fn throws, and rethrows", ()
   assert.equal(store.pools.get("a"), undefined);
   assert.equal(store.db.isTransaction, false);
 });
+
+Deno.test("Store.checkpoint() moves the WAL into the file; SQLite never checkpoints on its own", () => {
+  using t = tempStore();
+  const db = t.store.db;
+  const auto = db.prepare("PRAGMA wal_autocheckpoint").get() as { wal_autocheckpoint: number };
+  assert.equal(auto.wal_autocheckpoint, 0);
+  // Enough commits to pass SQLite's default 1,000-page threshold many times over.
+  for (let i = 0; i < 100; i++) {
+    t.store.transaction(() => {
+      for (let j = 0; j < 200; j++) t.store.meta.put(`k${i}-${j}`, "x".repeat(200));
+    });
+  }
+  const walBefore = Deno.statSync(`${t.path}-wal`).size;
+  assert.ok(walBefore > 4096 * 1000, `WAL is ${walBefore} bytes`);
+  t.store.checkpoint();
+  const state = db.prepare("PRAGMA wal_checkpoint(PASSIVE)").get() as {
+    log: number;
+    checkpointed: number;
+  };
+  assert.equal(state.checkpointed, state.log);
+});
