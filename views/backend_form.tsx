@@ -8,7 +8,14 @@ import type { FC } from "hono/jsx";
 import type { BackendFormValues } from "../src/http/pages/backend_form.ts";
 import type { FormErrors } from "../src/http/pages/form_input.ts";
 import type { Pool } from "../src/store/rows.ts";
-import { CheckField, CsrfField, SelectField, TextAreaField, TextField } from "./fields.tsx";
+import {
+  CheckField,
+  CsrfField,
+  FormActions,
+  SelectField,
+  TextAreaField,
+  TextField,
+} from "./fields.tsx";
 import { Notice } from "./notice.tsx";
 
 /** Element id of the region. */
@@ -167,25 +174,12 @@ export const BackendForm: FC<BackendFormProps> = (p) => {
             wide
           />
         </div>
-        <div class="form-actions">
-          <button class="btn primary" type="submit">
-            {p.mode === "create" ? "Create backend" : "Save changes"}
-          </button>
-          {p.mode === "edit"
-            ? (
-              <a
-                class="btn"
-                href="/backends"
-                hx-get="/backends"
-                hx-target={`#${BACKEND_FORM_ID}`}
-                hx-swap="outerHTML"
-                hx-push-url="true"
-              >
-                Cancel
-              </a>
-            )
-            : null}
-        </div>
+        <FormActions
+          mode={p.mode}
+          createLabel="Create backend"
+          cancelHref="/backends"
+          target={BACKEND_FORM_ID}
+        />
       </form>
     </section>
   );

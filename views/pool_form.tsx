@@ -4,7 +4,7 @@
  */
 import type { FC } from "hono/jsx";
 import type { FormErrors } from "../src/http/pages/form_input.ts";
-import { CsrfField, TextField } from "./fields.tsx";
+import { CsrfField, FormActions, TextField } from "./fields.tsx";
 import { Notice } from "./notice.tsx";
 
 /** Element id of the region. */
@@ -69,25 +69,12 @@ export const PoolForm: FC<PoolFormProps> = (p) => {
             help="Lower is tried first: primary is 0, fallback 100. Pools with equal priority go by id."
           />
         </div>
-        <div class="form-actions">
-          <button class="btn primary" type="submit">
-            {p.mode === "create" ? "Create pool" : "Save changes"}
-          </button>
-          {p.mode === "edit"
-            ? (
-              <a
-                class="btn"
-                href="/pools"
-                hx-get="/pools"
-                hx-target={`#${POOL_FORM_ID}`}
-                hx-swap="outerHTML"
-                hx-push-url="true"
-              >
-                Cancel
-              </a>
-            )
-            : null}
-        </div>
+        <FormActions
+          mode={p.mode}
+          createLabel="Create pool"
+          cancelHref="/pools"
+          target={POOL_FORM_ID}
+        />
       </form>
     </section>
   );
