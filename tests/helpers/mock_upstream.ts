@@ -10,6 +10,17 @@
  * shutdown waits for handlers that never answer (`hang`, `stall`).
  */
 
+import {
+  defaultError,
+  endpoint,
+  oaiError,
+  okBody,
+  record,
+  sse,
+  streamShape,
+} from "./mock_openai_bodies.ts";
+import { chunk, head, LAST_CHUNK, readRequest, type Req, Wire } from "./mock_http_wire.ts";
+
 /** What the mock does for one request. */
 export type Script =
   /** 200 with a chat.completion, completions, embeddings, responses or models body
@@ -84,78 +95,7 @@ export interface MockUpstream {
   close(): Promise<void>;
 }
 
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-const CRLF = enc.encode("\r\n");
-const LAST_CHUNK = enc.encode("0\r\n\r\n");
 const MALFORMED = 'data: {"choices": [ this is not json\n\n';
-
-/** One TCP connection: a single read loop fills a buffer that request parsing drains. */
-class Wire {
-  #buf: Uint8Array = new Uint8Array(0);
-  #wake = () => {};
-  #eof = false;
-  /** Waiting for another request on a connection that already served one. */
-  idle = false;
-  /** Settles once the peer closes, the socket breaks or the mock closes it. */
-  readonly gone: Promise<void>;
-
-  constructor(readonly conn: Deno.TcpConn) {
-    // Small SSE writes must leave at once, not wait for Nagle.
-    conn.setNoDelay(true);
-    this.gone = this.#pump();
-  }
-
-  async #pump(): Promise<void> {
-    const chunk = new Uint8Array(16 * 1024);
-    try {
-      for (let n = await this.conn.read(chunk); n !== null; n = await this.conn.read(chunk)) {
-        this.#buf = concat([this.#buf, chunk.subarray(0, n)]);
-        this.#wake();
-      }
-    } catch {
-      // Reset by the peer or closed by us: either way the client is gone.
-    }
-    this.#eof = true;
-    this.#wake();
-  }
-
-  #more(): Promise<boolean> {
-    return this.#eof ? Promise.resolve(false) : new Promise((r) => this.#wake = () => r(true));
-  }
-
-  /** The bytes before `sep` (consumed with it), or null if the connection ends first. */
-  async until(sep: Uint8Array): Promise<Uint8Array | null> {
-    for (let i = indexOf(this.#buf, sep);; i = indexOf(this.#buf, sep)) {
-      if (i >= 0) return (await this.take(i + sep.length))?.subarray(0, i) ?? null;
-      if (!await this.#more()) return null;
-    }
-  }
-
-  async take(n: number): Promise<Uint8Array | null> {
-    while (this.#buf.length < n) if (!await this.#more()) return null;
-    const out = this.#buf.slice(0, n);
-    this.#buf = this.#buf.subarray(n);
-    return out;
-  }
-
-  async write(bytes: Uint8Array): Promise<boolean> {
-    try {
-      for (let off = 0; off < bytes.length;) off += await this.conn.write(bytes.subarray(off));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  close(): void {
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed.
-    }
-  }
-}
 
 /** Starts a mock upstream on a free port of 127.0.0.1. */
 export function startMockUpstream(
@@ -249,52 +189,6 @@ export function startMockUpstream(
   });
 }
 
-interface Req {
-  method: string;
-  path: string;
-  headers: Headers;
-  body: unknown;
-}
-
-async function readRequest(wire: Wire): Promise<Req | null> {
-  const head = await wire.until(enc.encode("\r\n\r\n"));
-  if (!head) return null;
-  const [start = "", ...lines] = dec.decode(head).split("\r\n");
-  const [method = "GET", target = "/"] = start.split(" ");
-  const headers = new Headers();
-  for (const line of lines) {
-    const colon = line.indexOf(":");
-    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  const body = /chunked/i.test(headers.get("transfer-encoding") ?? "")
-    ? await readChunked(wire)
-    : await wire.take(Number(headers.get("content-length") ?? 0));
-  if (!body) return null;
-  let json: unknown = null;
-  try {
-    json = body.length ? JSON.parse(dec.decode(body)) : null;
-  } catch {
-    // Not JSON: recorded as null.
-  }
-  return { method, path: new URL(target, "http://mock").pathname, headers, body: json };
-}
-
-// https://www.rfc-editor.org/rfc/rfc9112#section-7.1 (chunk extensions and trailers ignored)
-async function readChunked(wire: Wire): Promise<Uint8Array | null> {
-  const parts: Uint8Array[] = [];
-  for (let line = await wire.until(CRLF); line; line = await wire.until(CRLF)) {
-    const size = parseInt(dec.decode(line), 16);
-    if (!(size > 0)) {
-      while ((await wire.until(CRLF))?.length);
-      return concat(parts);
-    }
-    const data = await wire.take(size + CRLF.length);
-    if (!data) return null;
-    parts.push(data.subarray(0, size));
-  }
-  return null;
-}
-
 async function respond(wire: Wire, req: Req, script: Script, name: string): Promise<boolean> {
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = typeof body === "string" ? body : JSON.stringify(body);
@@ -336,89 +230,6 @@ async function respond(wire: Wire, req: Req, script: Script, name: string): Prom
   }
 }
 
-type Endpoint = "chat" | "completions" | "embeddings" | "responses" | "models";
-
-function endpoint(path: string): Endpoint | undefined {
-  const found = /\/(chat\/completions|completions|embeddings|responses|models)$/.exec(path)?.[1];
-  return found === "chat/completions" ? "chat" : found as Endpoint | undefined;
-}
-
-function ids(): { id: string; created: number } {
-  const id = crypto.randomUUID().replaceAll("-", "").slice(0, 24);
-  return { id, created: Math.floor(Date.now() / 1000) };
-}
-
-function okBody(
-  kind: Endpoint,
-  req: Req,
-  script: { content?: string; usage?: Tokens },
-  name: string,
-) {
-  const { id, created } = ids();
-  const model = modelOf(req);
-  const content = script.content ?? `Hello from ${name}`;
-  const usage = withTotal(script.usage ?? { prompt_tokens: 10, completion_tokens: 5 });
-  switch (kind) {
-    case "models": {
-      const data = ["mock-model", "mock-embedding"].map((m) => ({ id: m, object: "model" }));
-      return { object: "list", data: data.map((m) => ({ ...m, created: 0, owned_by: name })) };
-    }
-    case "embeddings": {
-      const { input } = record(req.body);
-      const data = (Array.isArray(input) ? input : [input]).map((_, index) => ({
-        object: "embedding",
-        index,
-        embedding: [0.1, 0.2, 0.3],
-      }));
-      const prompt = usage.prompt_tokens;
-      return {
-        object: "list",
-        data,
-        model,
-        usage: { prompt_tokens: prompt, total_tokens: prompt },
-      };
-    }
-    case "completions": {
-      const choices = [{ text: content, index: 0, logprobs: null, finish_reason: "stop" }];
-      return { id: `cmpl-${id}`, object: "text_completion", created, model, choices, usage };
-    }
-    case "responses":
-      return responseObject(id, created, model, "completed", content, usage);
-    case "chat": {
-      const message = { role: "assistant", content };
-      const choices = [{ index: 0, message, logprobs: null, finish_reason: "stop" }];
-      return { id: `chatcmpl-${id}`, object: "chat.completion", created, model, choices, usage };
-    }
-  }
-}
-
-function responseObject(
-  id: string,
-  created: number,
-  model: string,
-  status: string,
-  text: string | undefined,
-  usage: (Tokens & { total_tokens: number }) | null,
-) {
-  const content = [{ type: "output_text", text, annotations: [] }];
-  const output = text === undefined
-    ? []
-    : [{ type: "message", id: `msg_${id}`, status, role: "assistant", content }];
-  return {
-    id: `resp_${id}`,
-    object: "response",
-    created_at: created,
-    status,
-    model,
-    output,
-    usage: usage && {
-      input_tokens: usage.prompt_tokens,
-      output_tokens: usage.completion_tokens,
-      total_tokens: usage.total_tokens,
-    },
-  };
-}
-
 async function stream(wire: Wire, req: Req, s: StreamScript, name: string): Promise<boolean> {
   const headers = {
     "content-type": "text/event-stream; charset=utf-8",
@@ -453,129 +264,8 @@ async function stream(wire: Wire, req: Req, s: StreamScript, name: string): Prom
   return wire.write(LAST_CHUNK);
 }
 
-interface Shape {
-  head: string[];
-  delta(text: string): string;
-  tail: string[];
-}
-
-function streamShape(
-  kind: Endpoint | undefined,
-  req: Req,
-  chunks: string[],
-  withUsage: boolean,
-  omitDone: boolean,
-): Shape {
-  const { id, created } = ids();
-  const model = modelOf(req);
-  const usage = withTotal({ prompt_tokens: 10, completion_tokens: chunks.length });
-  if (kind === "responses") {
-    const event = (type: string, rest: Record<string, unknown>) => sse({ type, ...rest }, type);
-    const response = (status: string, text?: string) =>
-      responseObject(id, created, model, status, text, text === undefined ? null : usage);
-    return {
-      head: [event("response.created", { response: response("in_progress") })],
-      delta: (delta) =>
-        event("response.output_text.delta", {
-          item_id: `msg_${id}`,
-          output_index: 0,
-          content_index: 0,
-          delta,
-        }),
-      tail: [event("response.completed", { response: response("completed", chunks.join("")) })],
-    };
-  }
-  // OpenAI puts `"usage": null` on every chunk when usage was asked for.
-  const base = {
-    id: kind === "completions" ? `cmpl-${id}` : `chatcmpl-${id}`,
-    object: kind === "completions" ? "text_completion" : "chat.completion.chunk",
-    created,
-    model,
-    ...(withUsage ? { usage: null } : {}),
-  };
-  const choice = (part: Record<string, unknown>, finish_reason: string | null = null) =>
-    sse({ ...base, choices: [{ index: 0, ...part, logprobs: null, finish_reason }] });
-  const chat = kind !== "completions";
-  const tail = [choice(chat ? { delta: {} } : { text: "" }, "stop")];
-  if (withUsage) tail.push(sse({ ...base, choices: [], usage }));
-  if (!omitDone) tail.push("data: [DONE]\n\n");
-  return {
-    head: chat ? [choice({ delta: { role: "assistant", content: "" } })] : [],
-    delta: (text) => choice(chat ? { delta: { content: text } } : { text }),
-    tail,
-  };
-}
-
-type Tokens = { prompt_tokens: number; completion_tokens: number };
-
-function withTotal(t: Tokens): Tokens & { total_tokens: number } {
-  return { ...t, total_tokens: t.prompt_tokens + t.completion_tokens };
-}
-
-function oaiError(message: string, type: string, code: string | null = type) {
-  return { error: { message, type, param: null, code } };
-}
-
-function defaultError(status: number, name: string) {
-  const codes: Record<number, string> = {
-    401: "invalid_api_key",
-    404: "model_not_found",
-    429: "rate_limit_exceeded",
-  };
-  const type = status === 429
-    ? "requests"
-    : status >= 500
-    ? "server_error"
-    : "invalid_request_error";
-  return oaiError(`Mock upstream ${name} answered ${status}`, type, codes[status] ?? null);
-}
-
-function head(status: number, name: string, headers: Record<string, string>, body?: string) {
-  const bytes = body === undefined ? undefined : enc.encode(body);
-  const all: Record<string, string> = { "x-mock-upstream": name, ...headers };
-  // A body is either sized or, for streams, chunked.
-  if (bytes) all["content-length"] = String(bytes.length);
-  else all["transfer-encoding"] = "chunked";
-  const lines = Object.entries(all).map(([k, v]) => `${k}: ${v}\r\n`).join("");
-  const top = enc.encode(`HTTP/1.1 ${status} ${status === 200 ? "OK" : "Mock"}\r\n${lines}\r\n`);
-  return bytes ? concat([top, bytes]) : top;
-}
-
-// https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
-function sse(json: unknown, event?: string): string {
-  return `${event ? `event: ${event}\n` : ""}data: ${JSON.stringify(json)}\n\n`;
-}
-
-function chunk(text: string): Uint8Array {
-  const bytes = enc.encode(text);
-  return concat([enc.encode(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]);
-}
-
 function pause(ms: number, gone: Promise<void>): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
   return Promise.race([timeout, gone]).finally(() => clearTimeout(timer));
-}
-
-function modelOf(req: Req): string {
-  const { model } = record(req.body);
-  return typeof model === "string" ? model : "unknown";
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null ? value as Record<string, unknown> : {};
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((off, p) => (out.set(p, off), off + p.length), 0);
-  return out;
-}
-
-function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
 }
