@@ -8,15 +8,8 @@ import type { FC } from "hono/jsx";
 import type { BackendFormValues } from "../src/http/pages/backend_form.ts";
 import type { FormErrors } from "../src/http/pages/form_input.ts";
 import type { Pool } from "../src/store/rows.ts";
-import {
-  CheckField,
-  CsrfField,
-  FormActions,
-  SelectField,
-  TextAreaField,
-  TextField,
-} from "./fields.tsx";
-import { Notice } from "./notice.tsx";
+import { CheckField, SelectField, TextAreaField, TextField } from "./fields.tsx";
+import { FormCard } from "./form_card.tsx";
 
 /** Element id of the region. */
 export const BACKEND_FORM_ID = "backend-form";
@@ -41,146 +34,133 @@ export const BackendForm: FC<BackendFormProps> = (p) => {
   const v = p.values;
   const action = p.mode === "create" ? "/backends" : `/backends/${encodeURIComponent(v.id)}`;
   return (
-    <section id={BACKEND_FORM_ID} class="card">
-      <div class="card-head">
-        <h2>{p.mode === "create" ? "Add a backend" : `Edit backend "${v.name || v.id}"`}</h2>
-        {p.mode === "edit" ? <span class="meta mono">{v.id}</span> : null}
-      </div>
-      {e._form ? <Notice tone="error">{e._form}</Notice> : null}
-      <form
-        method="post"
-        action={action}
-        hx-post={action}
-        hx-target={`#${BACKEND_FORM_ID}`}
-        hx-swap="outerHTML"
-        novalidate
-      >
-        <CsrfField token={p.csrf} />
-        <div class="form-grid">
+    <FormCard
+      id={BACKEND_FORM_ID}
+      mode={p.mode}
+      noun="backend"
+      name={v.name}
+      itemId={v.id}
+      action={action}
+      listHref="/backends"
+      csrf={p.csrf}
+      formError={e._form}
+    >
+      <TextField
+        name="name"
+        label="Name"
+        value={v.name}
+        error={e.name}
+        placeholder="OpenAI main"
+        required
+      />
+      {p.mode === "create"
+        ? (
           <TextField
-            name="name"
-            label="Name"
-            value={v.name}
-            error={e.name}
-            placeholder="OpenAI main"
-            required
-          />
-          {p.mode === "create"
-            ? (
-              <TextField
-                name="id"
-                label="ID"
-                optional
-                value={v.id}
-                error={e.id}
-                placeholder="openai-main"
-                help="A slug for URLs and logs; made from the name when empty."
-              />
-            )
-            : (
-              <div class="field">
-                <span class="label">ID</span>
-                <code>{v.id}</code>
-                <span class="help">Fixed once created: requests and cooldowns refer to it.</span>
-              </div>
-            )}
-          <TextField
-            name="base_url"
-            label="Base URL"
-            type="url"
-            value={v.base_url}
-            error={e.base_url}
-            placeholder="https://api.openai.com/v1"
-            help="Up to and including /v1; Sidecar appends /chat/completions and the like."
-            required
-          />
-          <TextField
-            name="api_key"
-            label="API key"
-            type="password"
-            autocomplete="new-password"
-            error={e.api_key}
-            placeholder={p.mode === "edit"
-              ? (p.keyHint ? `unchanged (${p.keyHint})` : "unchanged (no key)")
-              : "sk-…"}
-            help={p.mode === "edit"
-              ? "Write-only. Leave empty to keep the stored key; type a new one to replace it."
-              : "Write-only: stored encrypted, only a hint such as sk-…f3a9 is shown afterwards. Empty for upstreams without auth."}
-          />
-          <SelectField
-            name="pool_id"
-            label="Pool"
-            value={v.pool_id}
-            error={e.pool_id}
-            options={p.pools.map((x) => [x.id, `${x.name} (priority ${x.priority})`] as const)}
-            help="Pools are tried in priority order, lowest first."
-          />
-          <TextField
-            name="weight"
-            label="Weight"
-            type="number"
-            min={0}
-            max={1000}
-            value={v.weight}
-            error={e.weight}
-            help="Share of its pool's traffic; 0 = standby, used only when the rest cannot serve."
-          />
-          <TextField
-            name="rpm_limit"
-            label="Requests per minute"
+            name="id"
+            label="ID"
             optional
-            type="number"
-            min={1}
-            value={v.rpm_limit}
-            error={e.rpm_limit}
-            placeholder="unlimited"
-            help="Sidecar skips the backend once this budget is spent, instead of earning a 429."
+            value={v.id}
+            error={e.id}
+            placeholder="openai-main"
+            help="A slug for URLs and logs; made from the name when empty."
           />
-          <TextField
-            name="tpm_limit"
-            label="Tokens per minute"
-            optional
-            type="number"
-            min={1}
-            value={v.tpm_limit}
-            error={e.tpm_limit}
-            placeholder="unlimited"
-            help="Charged with each response's real token usage."
-          />
-          <TextAreaField
-            name="models"
-            label="Models"
-            value={v.models}
-            error={e.models}
-            rows={5}
-            placeholder={MODELS_EXAMPLE}
-            help="One per line (or comma-separated). * matches anything: gpt-4o* serves gpt-4o-mini."
-          />
-          <TextAreaField
-            name="model_map"
-            label="Model map"
-            optional
-            value={v.model_map}
-            error={e.model_map}
-            rows={5}
-            placeholder={MODEL_MAP_EXAMPLE}
-            help="One per line: requested = sent upstream. * = … renames everything else."
-          />
-          <CheckField
-            name="enabled"
-            label="Enabled: route requests to this backend"
-            checked={v.enabled}
-            error={e.enabled}
-            wide
-          />
-        </div>
-        <FormActions
-          mode={p.mode}
-          createLabel="Create backend"
-          cancelHref="/backends"
-          target={BACKEND_FORM_ID}
-        />
-      </form>
-    </section>
+        )
+        : (
+          <div class="field">
+            <span class="label">ID</span>
+            <code>{v.id}</code>
+            <span class="help">Fixed once created: requests and cooldowns refer to it.</span>
+          </div>
+        )}
+      <TextField
+        name="base_url"
+        label="Base URL"
+        type="url"
+        value={v.base_url}
+        error={e.base_url}
+        placeholder="https://api.openai.com/v1"
+        help="Up to and including /v1; Sidecar appends /chat/completions and the like."
+        required
+      />
+      <TextField
+        name="api_key"
+        label="API key"
+        type="password"
+        autocomplete="new-password"
+        error={e.api_key}
+        placeholder={p.mode === "edit"
+          ? (p.keyHint ? `unchanged (${p.keyHint})` : "unchanged (no key)")
+          : "sk-…"}
+        help={p.mode === "edit"
+          ? "Write-only. Leave empty to keep the stored key; type a new one to replace it."
+          : "Write-only: stored encrypted, only a hint such as sk-…f3a9 is shown afterwards. Empty for upstreams without auth."}
+      />
+      <SelectField
+        name="pool_id"
+        label="Pool"
+        value={v.pool_id}
+        error={e.pool_id}
+        options={p.pools.map((x) => [x.id, `${x.name} (priority ${x.priority})`] as const)}
+        help="Pools are tried in priority order, lowest first."
+      />
+      <TextField
+        name="weight"
+        label="Weight"
+        type="number"
+        min={0}
+        max={1000}
+        value={v.weight}
+        error={e.weight}
+        help="Share of its pool's traffic; 0 = standby, used only when the rest cannot serve."
+      />
+      <TextField
+        name="rpm_limit"
+        label="Requests per minute"
+        optional
+        type="number"
+        min={1}
+        value={v.rpm_limit}
+        error={e.rpm_limit}
+        placeholder="unlimited"
+        help="Sidecar skips the backend once this budget is spent, instead of earning a 429."
+      />
+      <TextField
+        name="tpm_limit"
+        label="Tokens per minute"
+        optional
+        type="number"
+        min={1}
+        value={v.tpm_limit}
+        error={e.tpm_limit}
+        placeholder="unlimited"
+        help="Charged with each response's real token usage."
+      />
+      <TextAreaField
+        name="models"
+        label="Models"
+        value={v.models}
+        error={e.models}
+        rows={5}
+        placeholder={MODELS_EXAMPLE}
+        help="One per line (or comma-separated). * matches anything: gpt-4o* serves gpt-4o-mini."
+      />
+      <TextAreaField
+        name="model_map"
+        label="Model map"
+        optional
+        value={v.model_map}
+        error={e.model_map}
+        rows={5}
+        placeholder={MODEL_MAP_EXAMPLE}
+        help="One per line: requested = sent upstream. * = … renames everything else."
+      />
+      <CheckField
+        name="enabled"
+        label="Enabled: route requests to this backend"
+        checked={v.enabled}
+        error={e.enabled}
+        wide
+      />
+    </FormCard>
   );
 };

@@ -130,34 +130,3 @@ export const CheckField: FC<FieldBase & { checked: boolean }> = (p) => (
 export const CsrfField: FC<{ token: string }> = ({ token }) => (
   <input type="hidden" name="_csrf" value={token} />
 );
-
-/**
- * A form's submit button, and in edit mode a Cancel link that swaps the
- * form region (`target` is its element id) back to the create form.
- */
-export const FormActions: FC<{
-  mode: "create" | "edit";
-  createLabel: string;
-  cancelHref: string;
-  target: string;
-}> = (p) => (
-  <div class="form-actions">
-    <button class="btn primary" type="submit">
-      {p.mode === "create" ? p.createLabel : "Save changes"}
-    </button>
-    {p.mode === "edit"
-      ? (
-        <a
-          class="btn"
-          href={p.cancelHref}
-          hx-get={p.cancelHref}
-          hx-target={`#${p.target}`}
-          hx-swap="outerHTML"
-          hx-push-url="true"
-        >
-          Cancel
-        </a>
-      )
-      : null}
-  </div>
-);

@@ -4,8 +4,8 @@
  */
 import type { FC } from "hono/jsx";
 import type { FormErrors } from "../src/http/pages/form_input.ts";
-import { CsrfField, FormActions, TextField } from "./fields.tsx";
-import { Notice } from "./notice.tsx";
+import { TextField } from "./fields.tsx";
+import { FormCard } from "./form_card.tsx";
 
 /** Element id of the region. */
 export const POOL_FORM_ID = "pool-form";
@@ -31,51 +31,38 @@ export const PoolForm: FC<PoolFormProps> = (p) => {
   const v = p.values;
   const action = p.mode === "create" ? "/pools" : `/pools/${encodeURIComponent(v.id)}`;
   return (
-    <section id={POOL_FORM_ID} class="card">
-      <div class="card-head">
-        <h2>{p.mode === "create" ? "Add a pool" : `Edit pool "${v.name || v.id}"`}</h2>
-        {p.mode === "edit" ? <span class="meta mono">{v.id}</span> : null}
-      </div>
-      {e._form ? <Notice tone="error">{e._form}</Notice> : null}
-      <form
-        method="post"
-        action={action}
-        hx-post={action}
-        hx-target={`#${POOL_FORM_ID}`}
-        hx-swap="outerHTML"
-        novalidate
-      >
-        <CsrfField token={p.csrf} />
-        <div class="form-grid">
-          <TextField name="name" label="Name" value={v.name} error={e.name} required />
-          {p.mode === "create"
-            ? (
-              <TextField
-                name="id"
-                label="ID"
-                optional
-                value={v.id}
-                error={e.id}
-                help="A slug; made from the name when empty."
-              />
-            )
-            : <div></div>}
+    <FormCard
+      id={POOL_FORM_ID}
+      mode={p.mode}
+      noun="pool"
+      name={v.name}
+      itemId={v.id}
+      action={action}
+      listHref="/pools"
+      csrf={p.csrf}
+      formError={e._form}
+    >
+      <TextField name="name" label="Name" value={v.name} error={e.name} required />
+      {p.mode === "create"
+        ? (
           <TextField
-            name="priority"
-            label="Priority"
-            type="number"
-            value={v.priority}
-            error={e.priority}
-            help="Lower is tried first: primary is 0, fallback 100. Pools with equal priority go by id."
+            name="id"
+            label="ID"
+            optional
+            value={v.id}
+            error={e.id}
+            help="A slug; made from the name when empty."
           />
-        </div>
-        <FormActions
-          mode={p.mode}
-          createLabel="Create pool"
-          cancelHref="/pools"
-          target={POOL_FORM_ID}
-        />
-      </form>
-    </section>
+        )
+        : <div></div>}
+      <TextField
+        name="priority"
+        label="Priority"
+        type="number"
+        value={v.priority}
+        error={e.priority}
+        help="Lower is tried first: primary is 0, fallback 100. Pools with equal priority go by id."
+      />
+    </FormCard>
   );
 };

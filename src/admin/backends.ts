@@ -12,6 +12,8 @@ import type { BackendRecord } from "../store/rows.ts";
 import { BackendCreate, BackendPatch, slugify } from "./inputs.ts";
 import { reloadRuntime } from "./reload.ts";
 import { parseInput } from "./validate.ts";
+import { isoSeconds } from "../bytes.ts";
+import type { StatusRow } from "../engine/registry.ts";
 
 /** A backend as the admin sees it (CONTRACT §3 backend JSON). */
 export interface BackendView {
@@ -35,12 +37,13 @@ export interface BackendView {
 
 /** Lists backends with their live state. */
 export function listBackends(deps: AppDeps): BackendView[] {
-  return deps.store.backends.list().map((r) => toView(deps, r));
+  const live = liveStatus(deps);
+  return deps.store.backends.list().map((r) => toView(r, live.get(r.id)));
 }
 
 /** One backend, or 404. */
 export function getBackend(deps: AppDeps, id: string): BackendView {
-  return toView(deps, mustGet(deps, id));
+  return toView(mustGet(deps, id), liveStatus(deps).get(id));
 }
 
 /** Validates and creates a backend. */
@@ -57,7 +60,7 @@ export async function createBackend(deps: AppDeps, body: unknown): Promise<Backe
     api_key_enc: await deps.box.seal(api_key, id),
     api_key_hint: secretHint(api_key),
   };
-  deps.store.backends.insert(id, fields, iso(deps));
+  deps.store.backends.insert(id, fields, isoSeconds(deps.now()));
   await reloadRuntime(deps);
   return getBackend(deps, id);
 }
@@ -81,7 +84,7 @@ export async function updateBackend(
     fields.api_key_enc = await deps.box.seal(api_key, id);
     fields.api_key_hint = secretHint(api_key);
   }
-  deps.store.backends.update(id, fields, iso(deps));
+  deps.store.backends.update(id, fields, isoSeconds(deps.now()));
   await reloadRuntime(deps);
   return getBackend(deps, id);
 }
@@ -97,12 +100,15 @@ export async function deleteBackend(deps: AppDeps, id: string): Promise<void> {
 export function clearBackendCooldown(deps: AppDeps, id: string): BackendView {
   const row = mustGet(deps, id);
   deps.registry.clearCooldown(id, deps.now());
-  return toView(deps, row);
+  return toView(row, liveStatus(deps).get(id));
 }
 
-function toView(deps: AppDeps, r: BackendRecord): BackendView {
+function liveStatus(deps: AppDeps): Map<string, StatusRow> {
+  return new Map(deps.registry.status(deps.now()).map((s) => [s.backend_id, s]));
+}
+
+function toView(r: BackendRecord, live: StatusRow | undefined): BackendView {
   const { api_key_enc: _sealed, ...rest } = r;
-  const live = deps.registry.status(deps.now()).find((s) => s.backend_id === r.id);
   return {
     ...rest,
     status: live?.status ?? (r.enabled ? "active" : "disabled"),
@@ -127,8 +133,4 @@ function uniqueId(deps: AppDeps, base: string): string {
   let id = base;
   for (let n = 2; deps.store.backends.get(id); n++) id = `${base}-${n}`;
   return id;
-}
-
-function iso(deps: AppDeps): string {
-  return new Date(deps.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -9,6 +9,7 @@ import { generateSecret, secretHint, sha256Hex } from "../secrets/token_hash.ts"
 import { KeyCreate } from "./inputs.ts";
 import { reloadRuntime } from "./reload.ts";
 import { parseInput } from "./validate.ts";
+import { isoSeconds } from "../bytes.ts";
 
 /** A client key as listed. */
 export interface ClientKeyView {
@@ -36,7 +37,7 @@ export async function createKey(
     name: input.name,
     key_hash: sha256Hex(key),
     key_hint: secretHint(key),
-    created_at: new Date(deps.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    created_at: isoSeconds(deps.now()),
   };
   deps.store.keys.insert(record);
   await reloadRuntime(deps);

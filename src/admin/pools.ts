@@ -8,6 +8,7 @@ import type { Pool } from "../store/rows.ts";
 import { PoolCreate, PoolPatch, slugify } from "./inputs.ts";
 import { reloadRuntime } from "./reload.ts";
 import { parseInput } from "./validate.ts";
+import { isoSeconds } from "../bytes.ts";
 
 /** A pool with how many backends it holds. */
 export type PoolView = Pool & { backend_count: number };
@@ -29,7 +30,11 @@ export async function createPool(deps: AppDeps, body: unknown): Promise<PoolView
   if (deps.store.pools.get(id)) {
     throw new ConflictError(`Pool "${id}" already exists`, "id", "duplicate_id");
   }
-  deps.store.pools.insert(id, { name: input.name, priority: input.priority }, iso(deps));
+  deps.store.pools.insert(
+    id,
+    { name: input.name, priority: input.priority },
+    isoSeconds(deps.now()),
+  );
   await reloadRuntime(deps);
   return getPool(deps, id);
 }
@@ -41,7 +46,7 @@ export async function updatePool(deps: AppDeps, id: string, body: unknown): Prom
   deps.store.pools.update(id, {
     name: patch.name ?? current.name,
     priority: patch.priority ?? current.priority,
-  }, iso(deps));
+  }, isoSeconds(deps.now()));
   await reloadRuntime(deps);
   return getPool(deps, id);
 }
@@ -69,8 +74,4 @@ function mustGet(deps: AppDeps, id: string): Pool {
   const p = deps.store.pools.get(id);
   if (!p) throw new NotFoundError(`No pool "${id}"`);
   return p;
-}
-
-function iso(deps: AppDeps): string {
-  return new Date(deps.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -4,6 +4,7 @@
  * a clear 4xx and never a crash.
  */
 import { BadRequestError, PayloadTooLargeError } from "../errors.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** Reads at most `maxBytes` of `req`'s body and parses it as JSON. */
 export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
@@ -40,12 +41,5 @@ export async function readBodyBytes(
     }
     parts.push(value);
   }
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concatBytes(parts);
 }

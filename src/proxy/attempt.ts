@@ -10,6 +10,7 @@ import { type ChunkReader, chunkReader } from "./chunk_reader.ts";
 import { parseRetryAfterMs } from "./retry_after.ts";
 import { classifyEvent, type SseEvent, SseSplitter, type StreamError } from "./sse.ts";
 import { buildUpstreamRequest, type ClientCall } from "./upstream_request.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** Why an attempt ended the way it did (recorded per attempt). */
 export type AttemptReason =
@@ -264,8 +265,5 @@ async function readCapped(res: Response, limit: number): Promise<Uint8Array<Arra
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) out.set(p, (off += p.length) - p.length);
-  return out;
+  return concatBytes(parts);
 }

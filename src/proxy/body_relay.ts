@@ -4,6 +4,7 @@
  * re-serialised), keeping a bounded copy to read the usage from at the end.
  */
 import { extractUsage, type Usage } from "./sse.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** How a relayed body ended. */
 export interface BodySummary {
@@ -48,7 +49,7 @@ export function relayBody(
         controller.close();
         finish({
           outcome: "ok",
-          usage: size <= USAGE_SCAN_LIMIT ? usageOf(parts, size) : undefined,
+          usage: size <= USAGE_SCAN_LIMIT ? usageOf(parts) : undefined,
           error: null,
         });
         return;
@@ -65,14 +66,8 @@ export function relayBody(
   }, { highWaterMark: 0 });
 }
 
-function usageOf(parts: Uint8Array[], size: number): Usage | undefined {
-  const all = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    all.set(p, off);
-    off += p.length;
-  }
-  return usageOfJson(all);
+function usageOf(parts: Uint8Array[]): Usage | undefined {
+  return usageOfJson(concatBytes(parts));
 }
 
 /** The usage object of a JSON response body, if it has one. */

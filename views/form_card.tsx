@@ -1,0 +1,68 @@
+/**
+ * @module form_card
+ * The shell every create/edit form shares: a card whose id is the htmx swap
+ * target, a heading, the form-wide error, the CSRF field, the field grid and
+ * the submit/cancel actions.
+ */
+import type { Child, FC } from "hono/jsx";
+import { CsrfField } from "./fields.tsx";
+import { Notice } from "./notice.tsx";
+
+/** Props of {@link FormCard}. */
+export interface FormCardProps {
+  /** Element id: the region htmx swaps with the answer. */
+  id: string;
+  mode: "create" | "edit";
+  /** What the form makes, e.g. "backend". */
+  noun: string;
+  /** The item's name and id (edit mode). */
+  name: string;
+  itemId: string;
+  action: string;
+  /** Where Cancel goes (the list page). */
+  listHref: string;
+  csrf: string;
+  formError?: string | undefined;
+  children?: Child;
+}
+
+/** A create/edit form card; `children` are the fields. */
+export const FormCard: FC<FormCardProps> = (p) => (
+  <section id={p.id} class="card">
+    <div class="card-head">
+      <h2>{p.mode === "create" ? `Add a ${p.noun}` : `Edit ${p.noun} "${p.name || p.itemId}"`}</h2>
+      {p.mode === "edit" ? <span class="meta mono">{p.itemId}</span> : null}
+    </div>
+    {p.formError ? <Notice tone="error">{p.formError}</Notice> : null}
+    <form
+      method="post"
+      action={p.action}
+      hx-post={p.action}
+      hx-target={`#${p.id}`}
+      hx-swap="outerHTML"
+      novalidate
+    >
+      <CsrfField token={p.csrf} />
+      <div class="form-grid">{p.children}</div>
+      <div class="form-actions">
+        <button class="btn primary" type="submit">
+          {p.mode === "create" ? `Create ${p.noun}` : "Save changes"}
+        </button>
+        {p.mode === "edit"
+          ? (
+            <a
+              class="btn"
+              href={p.listHref}
+              hx-get={p.listHref}
+              hx-target={`#${p.id}`}
+              hx-swap="outerHTML"
+              hx-push-url="true"
+            >
+              Cancel
+            </a>
+          )
+          : null}
+      </div>
+    </form>
+  </section>
+);
