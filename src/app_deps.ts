@@ -7,6 +7,7 @@ import type { KeyRing } from "./auth/key_ring.ts";
 import type { Registry } from "./engine/registry.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
+import type { Deadlines } from "./proxy/deadlines.ts";
 import type { SecretBox } from "./secrets/secret_box.ts";
 import type { Store } from "./store/store.ts";
 
@@ -22,6 +23,8 @@ export interface AppDeps {
   now: () => number;
   /** [0, 1). @default Math.random */
   random: () => number;
+  /** The proxy's timeouts, on one coarse timer. */
+  deadlines: Deadlines;
   /** The upstream HTTP client. @default globalThis.fetch */
   fetch: typeof fetch;
   version: string;

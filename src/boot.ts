@@ -14,6 +14,7 @@ import { Metrics } from "./metrics.ts";
 import { type AdminToken, resolveAdminToken } from "./secrets/admin_token.ts";
 import { KEY_CHECK_META, loadMasterKey, verifyMasterKey } from "./secrets/master_key.ts";
 import { SecretBox } from "./secrets/secret_box.ts";
+import { Deadlines } from "./proxy/deadlines.ts";
 import { openDatabase, StartupError } from "./store/database.ts";
 import { createStore, type Store } from "./store/store.ts";
 import { VERSION } from "./version.ts";
@@ -65,6 +66,7 @@ export async function boot(
       metrics: new Metrics(),
       now,
       random: opts.random ?? Math.random,
+      deadlines: new Deadlines(),
       fetch: opts.fetch ?? globalThis.fetch,
       version: VERSION,
     };

@@ -4,9 +4,11 @@
  * any byte reaches the client whether to commit, fail over, or hand the
  * upstream's answer back (CONTRACT §2, "One attempt's outcome").
  */
+import type { AppDeps } from "../app_deps.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import type { LiveBackend } from "../engine/registry.ts";
 import { type ChunkReader, chunkReader } from "./chunk_reader.ts";
+import type { Deadlines } from "./deadlines.ts";
 import { parseRetryAfterMs } from "./retry_after.ts";
 import { classifyEvent, type SseEvent, SseSplitter, type StreamError } from "./sse.ts";
 import { buildUpstreamRequest, type ClientCall } from "./upstream_request.ts";
@@ -69,15 +71,18 @@ export interface AttemptLimits {
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 
+/** What an attempt needs from the app. */
+export type AttemptDeps = Pick<AppDeps, "fetch" | "now" | "deadlines">;
+
 /** Sends `call` to `backend` and classifies the answer. */
 export async function runAttempt(
   call: ClientCall,
   backend: LiveBackend,
   limits: AttemptLimits,
   clientSignal: AbortSignal,
-  fetchFn: typeof fetch,
-  now: () => number,
+  deps: AttemptDeps,
 ): Promise<AttemptResult> {
+  const { now, deadlines } = deps;
   const controller = new AbortController();
   const onClientAbort = () => controller.abort();
   clientSignal.addEventListener("abort", onClientAbort, { once: true });
@@ -96,19 +101,19 @@ export async function runAttempt(
   };
 
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const timeout = deadlines.after(limits.headersMs, () => {
     timedOut = true;
     controller.abort();
-  }, limits.headersMs);
+  });
   let res: Response;
   try {
-    res = await fetchFn(req.url, req.init);
+    res = await deps.fetch(req.url, req.init);
   } catch {
     if (clientSignal.aborted) return release(), { kind: "cancelled", upstreamModel };
     if (timedOut) return fail("timeout", null, { kind: "failure" }, false);
     return fail("connection_error", null, { kind: "failure" }, true);
   } finally {
-    clearTimeout(timer);
+    deadlines.cancel(timeout);
   }
 
   const status = res.status;
@@ -117,7 +122,7 @@ export async function runAttempt(
     if (!call.stream || !isSse || !res.body) {
       return { kind: "commit", response: res, upstreamModel, controller };
     }
-    const peek = await peekFirstEvent(res.body, limits.firstChunkMs, controller);
+    const peek = await peekFirstEvent(res.body, limits.firstChunkMs, controller, deadlines);
     if (clientSignal.aborted) return release(), { kind: "cancelled", upstreamModel };
     switch (peek.kind) {
       case "timeout":
@@ -181,21 +186,21 @@ async function peekFirstEvent(
   body: ReadableStream<Uint8Array>,
   timeoutMs: number,
   controller: AbortController,
+  deadlines: Deadlines,
 ): Promise<Peek> {
   const reader = chunkReader(body);
   const splitter = new SseSplitter();
   const pending: SseEvent[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  let timedOut = false;
+  // Aborting the upstream request makes the pending read fail at once.
+  const timeout = deadlines.after(timeoutMs, () => {
+    timedOut = true;
+    controller.abort();
   });
   try {
     for (;;) {
-      const next = await Promise.race([reader.read(), timeout]).catch(() => "ended" as const);
-      if (next === "timeout") {
-        controller.abort();
-        return { kind: "timeout" };
-      }
+      const next = await reader.read().catch(() => "ended" as const);
+      if (timedOut) return { kind: "timeout" };
       const events = next === "ended" || next.done ? splitter.flush() : splitter.push(next.value);
       for (const [i, ev] of events.entries()) {
         const info = classifyEvent(ev);
@@ -211,7 +216,7 @@ async function peekFirstEvent(
       if (next === "ended" || next.done) return { kind: "ended" };
     }
   } finally {
-    clearTimeout(timer);
+    deadlines.cancel(timeout);
   }
 }
 

@@ -110,8 +110,7 @@ export async function dispatch(
         firstChunkMs: Math.min(cfg.first_chunk_timeout_ms, remaining),
       },
       clientSignal,
-      deps.fetch,
-      deps.now,
+      deps,
     );
     const attempt = { backend_id: backend.id, ms: deps.now() - now };
     trace.upstreamModel = result.upstreamModel;
@@ -185,6 +184,7 @@ async function commit(
     headers["cache-control"] = "no-cache";
     body = relayStream(result.stream, {
       idleTimeoutMs: deps.registry.config.stream_idle_timeout_ms,
+      deadlines: deps.deadlines,
       forwardUsage: call.clientWantsUsage,
       addDone: call.endpoint !== "/responses",
       abort,

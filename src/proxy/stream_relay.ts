@@ -7,6 +7,7 @@
  * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 import type { OpenStream } from "./attempt.ts";
+import type { Deadlines } from "./deadlines.ts";
 import { classifyEvent, DONE_EVENT, encodeSseData, type SseEvent, type Usage } from "./sse.ts";
 
 /** How a relayed stream ended. */
@@ -19,6 +20,7 @@ export interface StreamSummary {
 /** Options of {@link relayStream}. */
 export interface RelayOptions {
   idleTimeoutMs: number;
+  deadlines: Deadlines;
   /** Forward the usage-only chunk (the client asked for it). */
   forwardUsage: boolean;
   /**
@@ -127,20 +129,22 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
       for (;;) {
         if (closed) return;
         const before = sent;
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const idle = new Promise<"idle">((r) =>
-          timer = setTimeout(() => r("idle"), opts.idleTimeoutMs)
-        );
-        let next: ReadableStreamReadResult<Uint8Array> | "idle" | "broken";
+        let stalled = false;
+        // Aborting the upstream request makes the pending read fail at once.
+        const idle = opts.deadlines.after(opts.idleTimeoutMs, () => {
+          stalled = true;
+          opts.abort();
+        });
+        let next: ReadableStreamReadResult<Uint8Array> | "broken";
         try {
-          next = await Promise.race([reader.read(), idle]);
+          next = await reader.read();
         } catch {
           next = "broken";
         } finally {
-          clearTimeout(timer);
+          opts.deadlines.cancel(idle);
         }
         if (closed) return;
-        if (next === "idle") {
+        if (stalled) {
           return errorEnd(
             controller,
             "upstream_stream_stalled",
