@@ -45,9 +45,8 @@ export class Metrics {
       h = { buckets: Metrics.LATENCY_BUCKETS_MS.map(() => 0), sum: 0, count: 0 };
       this.#latency.set(backend, h);
     }
-    Metrics.LATENCY_BUCKETS_MS.forEach((le, i) => {
-      if (ms <= le) h.buckets[i]!++;
-    });
+    const bounds = Metrics.LATENCY_BUCKETS_MS;
+    for (let i = 0; i < bounds.length; i++) if (ms <= bounds[i]!) h.buckets[i]!++;
     h.sum += ms;
     h.count++;
   }

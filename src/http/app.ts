@@ -5,27 +5,20 @@
  */
 import { Hono } from "hono";
 import type { AppDeps } from "../app_deps.ts";
-import { NotFoundError, SidecarError, toErrorResponse } from "../errors.ts";
-import { proxyRoutes } from "../proxy/proxy_routes.ts";
+import { NotFoundError, toErrorResponse } from "../errors.ts";
+import { proxyNotFound, proxyRoutes } from "../proxy/proxy_routes.ts";
 import { adminApi } from "./api/admin_api.ts";
+import { errorResponse } from "./error_response.ts";
 import { pagesApp } from "./pages/pages_app.ts";
 
 /** Builds the whole app from its dependencies. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  app.onError((err, c) => {
-    if (!(err instanceof SidecarError)) {
-      // The client sees a bare 500; the log keeps a short, bounded detail for the operator.
-      deps.log.error("unhandled error", {
-        path: c.req.path,
-        error: err instanceof Error ? err.name : typeof err,
-        detail: err instanceof Error ? err.message.slice(0, 200) : undefined,
-      });
-    }
-    return toErrorResponse(err);
-  });
+  app.onError((err, c) => errorResponse(deps.log, err, c.req.path));
   app.notFound((c) =>
-    toErrorResponse(new NotFoundError(`No route for ${c.req.method} ${c.req.path}`))
+    c.req.path.startsWith("/v1/")
+      ? proxyNotFound(deps, c.req.raw)
+      : toErrorResponse(new NotFoundError(`No route for ${c.req.method} ${c.req.path}`))
   );
 
   app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));

@@ -70,10 +70,12 @@ function usageOf(parts: Uint8Array[]): Usage | undefined {
   return usageOfJson(concatBytes(parts));
 }
 
+const utf8 = new TextDecoder();
+
 /** The usage object of a JSON response body, if it has one. */
 export function usageOfJson(bytes: Uint8Array): Usage | undefined {
   try {
-    return extractUsage(JSON.parse(new TextDecoder().decode(bytes)));
+    return extractUsage(JSON.parse(utf8.decode(bytes)));
   } catch {
     return undefined;
   }

@@ -4,12 +4,13 @@
  * the attempt loop. The client's own credentials are never sent upstream.
  */
 import { Hono } from "hono";
-import { createMiddleware } from "hono/factory";
 import type { AppDeps } from "../app_deps.ts";
 import { bearerSecret, type Principal } from "../auth/key_ring.ts";
-import { AuthError, BadRequestError } from "../errors.ts";
+import { AuthError, BadRequestError, NotFoundError } from "../errors.ts";
+import { errorResponse } from "../http/error_response.ts";
 import { readBodyBytes } from "../http/json_body.ts";
 import { dispatch } from "./dispatch.ts";
+import { newRequestId } from "./request_id.ts";
 import type { RequestTrace } from "./request_log.ts";
 import type { ClientCall, Endpoint } from "./upstream_request.ts";
 
@@ -20,72 +21,100 @@ const ENDPOINTS: readonly Endpoint[] = [
   "/responses",
 ];
 
-type Env = { Variables: { principal: Principal; requestId: string } };
-
-/** Builds the `/v1` sub-app. */
-export function proxyRoutes(deps: AppDeps): Hono<Env> {
-  const v1 = new Hono<Env>();
-  v1.use("*", async (c, next) => {
-    const id = "req_" + crypto.randomUUID().replaceAll("-", "");
-    c.set("requestId", id);
-    await next();
-    if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", id);
-  });
-  v1.use("*", clientAuth(deps));
+/**
+ * Builds the `/v1` sub-app. Each route is one plain handler that
+ * authenticates and answers (no middleware chain): this is the path every
+ * proxied request takes, and Hono calls a lone handler directly.
+ */
+export function proxyRoutes(deps: AppDeps): Hono {
+  const v1 = new Hono();
 
   v1.get("/models", (c) =>
-    c.json({
-      object: "list",
-      data: deps.registry.models().map((m) => ({
-        id: m.id,
-        object: "model",
-        created: 0,
-        owned_by: m.owned_by,
-      })),
+    answer(deps, c.req.raw, () => {
+      authenticate(deps, c.req.raw);
+      return Response.json({
+        object: "list",
+        data: deps.registry.models().map((m) => ({
+          id: m.id,
+          object: "model",
+          created: 0,
+          owned_by: m.owned_by,
+        })),
+      });
     }));
 
   for (const endpoint of ENDPOINTS) {
-    v1.post(endpoint, async (c) => {
-      const started = deps.now();
-      const call = await parseCall(endpoint, c.req.raw, deps.registry.config.max_body_bytes);
-      const principal = c.get("principal");
-      const trace: RequestTrace = {
-        id: c.get("requestId"),
-        started,
-        model: call.model,
-        keyId: principal.kind === "client" ? principal.keyId : null,
-        stream: call.stream,
-        attempts: [],
-        backendId: null,
-        poolId: null,
-        upstreamModel: null,
-        ttfbMs: null,
-      };
-      return dispatch(deps, call, trace, c.req.raw.signal);
-    });
+    v1.post(endpoint, (c) =>
+      answer(deps, c.req.raw, async (id) => {
+        const req = c.req.raw;
+        const started = deps.now();
+        const principal = authenticate(deps, req);
+        const call = await parseCall(endpoint, req, deps.registry.config.max_body_bytes);
+        const trace: RequestTrace = {
+          id,
+          started,
+          model: call.model,
+          keyId: principal.kind === "client" ? principal.keyId : null,
+          stream: call.stream,
+          attempts: [],
+          backendId: null,
+          poolId: null,
+          upstreamModel: null,
+          ttfbMs: null,
+        };
+        return dispatch(deps, call, trace, req.signal);
+      }));
   }
   return v1;
 }
 
-function clientAuth(deps: AppDeps) {
-  return createMiddleware<Env>(async (c, next) => {
-    const secret = bearerSecret(c.req.raw.headers);
-    const principal = secret ? deps.keyRing.identify(secret) : undefined;
-    if (!principal) {
-      throw new AuthError(
-        secret ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",
-      );
-    }
-    c.set("principal", principal);
-    await next();
+/**
+ * The answer for a `/v1` path no route serves. Called from the app's
+ * not-found handler rather than as a catch-all route, which Hono would
+ * compose with every real route on every request.
+ */
+export function proxyNotFound(deps: AppDeps, req: Request): Promise<Response> {
+  return answer(deps, req, () => {
+    authenticate(deps, req);
+    throw new NotFoundError(`No route for ${req.method} ${new URL(req.url).pathname}`);
   });
 }
+
+/** Runs `handle` under a new request id; every answer, errors included, carries it. */
+async function answer(
+  deps: AppDeps,
+  req: Request,
+  handle: (requestId: string) => Response | Promise<Response>,
+): Promise<Response> {
+  const id = newRequestId(deps.now());
+  let res: Response;
+  try {
+    res = await handle(id);
+  } catch (err) {
+    res = errorResponse(deps.log, err, new URL(req.url).pathname);
+  }
+  if (!res.headers.has("x-request-id")) res.headers.set("x-request-id", id);
+  return res;
+}
+
+function authenticate(deps: AppDeps, req: Request): Principal {
+  const secret = bearerSecret(req.headers);
+  const principal = secret ? deps.keyRing.identify(secret) : undefined;
+  if (!principal) {
+    throw new AuthError(
+      secret ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",
+    );
+  }
+  return principal;
+}
+
+const utf8 = new TextDecoder();
 
 async function parseCall(endpoint: Endpoint, req: Request, maxBytes: number): Promise<ClientCall> {
   const bytes = await readBodyBytes(req, maxBytes);
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder().decode(bytes));
+    body = JSON.parse(utf8.decode(bytes));
   } catch {
     throw new BadRequestError("Request body is not valid JSON");
   }

@@ -1,0 +1,20 @@
+/**
+ * @module error_response
+ * The one place a thrown error becomes an HTTP answer: Sidecar's own errors
+ * as the contract's JSON; anything else as a bare 500 for the client, with a
+ * short, bounded detail in the log for the operator (never a stack trace).
+ */
+import { SidecarError, toErrorResponse } from "../errors.ts";
+import type { Logger } from "../log.ts";
+
+/** The response for `err`, thrown while serving `path`. */
+export function errorResponse(log: Logger, err: unknown, path: string): Response {
+  if (!(err instanceof SidecarError)) {
+    log.error("unhandled error", {
+      path,
+      error: err instanceof Error ? err.name : typeof err,
+      detail: err instanceof Error ? err.message.slice(0, 200) : undefined,
+    });
+  }
+  return toErrorResponse(err);
+}
