@@ -44,6 +44,9 @@ export async function boot(
   const store = createStore(openDatabase(settings.dbPath), {
     onError: (err, dropped) =>
       log.error("usage write failed", { dropped, error: (err as Error).message }),
+    requestWriter: {
+      onError: (error, dropped) => log.error("request record write failed", { dropped, error }),
+    },
   });
   try {
     // Never mint a new key for a database that already holds sealed data.

@@ -36,8 +36,8 @@ export async function serve(settings: Settings, log: Logger): Promise<void> {
 
   const purge = () => {
     const cutoff = deps.now() - deps.registry.config.usage_retention_days * 86_400_000;
+    deps.store.requestLog.purge(cutoff);
     deps.store.writes.enqueue(() => {
-      deps.store.requests.purge(cutoff);
       deps.store.health.purge(cutoff);
       deps.store.sessions.expire(deps.now());
     });

@@ -1,7 +1,7 @@
 /**
  * @module request_log
- * Accounting for one client request: the request record (written through the
- * batched writer, off the request path), a JSON log line, metrics, and the
+ * Accounting for one client request: the request record (handed to the
+ * request writer's thread), a JSON log line, metrics, and the
  * TPM charge of the real token usage.
  */
 import type { AppDeps } from "../app_deps.ts";
@@ -54,7 +54,7 @@ export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): 
     total_tokens: u?.total_tokens ?? 0,
     error: end.error ?? null,
   };
-  deps.store.writes.enqueue(() => deps.store.requests.insert(entry));
+  deps.store.requestLog.add(entry);
   const backend = t.backendId ?? "none";
   if (t.backendId && u) deps.registry.chargeTokens(t.backendId, u.total_tokens, now);
   deps.metrics.inc("sidecar_requests_total", { backend, outcome: end.outcome });

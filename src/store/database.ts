@@ -16,6 +16,23 @@ export class StartupError extends Error {
  * migrations. `":memory:"` works for tests.
  */
 export function openDatabase(path: string): DatabaseSync {
+  return open(path, (db) => {
+    // WAL lets the dashboard read while the usage writer commits.
+    if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
+    migrate(db);
+  });
+}
+
+/**
+ * Another connection to a database {@link openDatabase} has prepared: the
+ * request writer's, on its own thread. Same per-connection pragmas, no
+ * migrations.
+ */
+export function openConnection(path: string): DatabaseSync {
+  return open(path, () => {});
+}
+
+function open(path: string, prepare: (db: DatabaseSync) => void): DatabaseSync {
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(path);
@@ -23,17 +40,16 @@ export function openDatabase(path: string): DatabaseSync {
     throw new StartupError(`Cannot open database "${path}": ${describe(err)}`);
   }
   try {
-    // WAL lets the dashboard read while the usage writer commits; busy_timeout
-    // rides out the rare overlap with `sidecar rotate-key` in another process.
+    // busy_timeout rides out the short overlaps between the two connections
+    // (main thread, request writer) and with `sidecar rotate-key` in another process.
     db.exec("PRAGMA busy_timeout = 5000");
-    if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
     // No automatic checkpoints: SQLite runs one inside whichever commit
     // crosses 1,000 WAL pages, and its fsync stalled every request in flight
     // (p99 35 ms → 18 ms without). `serve` checkpoints on a timer instead.
     db.exec("PRAGMA wal_autocheckpoint = 0");
     db.exec("PRAGMA foreign_keys = ON");
-    migrate(db);
+    prepare(db);
   } catch (err) {
     db.close();
     const msg = describe(err);

@@ -11,11 +11,18 @@ import { createHealthRepo } from "./health_repo.ts";
 import { createMetaRepo } from "./meta_repo.ts";
 import { createPoolRepo } from "./pool_repo.ts";
 import { createRequestRepo } from "./request_repo.ts";
+import { RequestWriter, type RequestWriterOptions } from "./request_writer.ts";
 import { createSessionRepo } from "./session_repo.ts";
 import { WriteQueue, type WriteQueueOptions } from "./write_queue.ts";
 
-/** Every table's repository plus the write-behind queue. */
-export function createStore(db: DatabaseSync, writeOptions: WriteQueueOptions = {}) {
+/** Options of {@link createStore}: the write-behind queue's and the request writer's. */
+export interface StoreOptions extends WriteQueueOptions {
+  requestWriter?: RequestWriterOptions;
+}
+
+/** Every table's repository, the write-behind queue and the request writer. */
+export function createStore(db: DatabaseSync, opts: StoreOptions = {}) {
+  const { requestWriter, ...writeOptions } = opts;
   return {
     db,
     pools: createPoolRepo(db),
@@ -27,18 +34,26 @@ export function createStore(db: DatabaseSync, writeOptions: WriteQueueOptions = 
     requests: createRequestRepo(db),
     health: createHealthRepo(db),
     writes: new WriteQueue(db, writeOptions),
+    /** Request records, inserted on the writer thread. */
+    requestLog: new RequestWriter(db.location(), requestWriter),
     /** Runs `fn` in one transaction. */
     transaction<T>(fn: () => T): T {
       return transaction(db, fn);
     },
+    /** Commits every write queued so far, so a read that follows sees it. */
+    flush(): void {
+      this.writes.flush();
+      this.requestLog.flush();
+    },
     /** Copies the WAL into the database file (see `openDatabase` for why this is manual). */
     checkpoint(): void {
-      this.writes.flush();
+      this.flush();
       db.exec("PRAGMA wal_checkpoint(PASSIVE)");
     },
-    /** Flushes pending writes and closes the file. */
+    /** Flushes pending writes, stops the writer thread and closes the file. */
     close(): void {
       this.writes.close();
+      this.requestLog.close();
       db.close();
     },
   };

@@ -154,7 +154,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     const origin = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
     const baseURL = `${origin}/v1`;
     const records = async (): Promise<RequestRecord[]> => {
-      rt.deps.store.writes.flush();
+      rt.deps.store.flush();
       return (await ok(rt.admin("GET", "/api/requests?limit=1000"))).data;
     };
     return {

@@ -149,7 +149,7 @@ Deno.test("a provider key (canary) appears in no response, log line, database or
       }
     }
 
-    rt.deps.store.writes.flush();
+    rt.deps.store.flush();
     const dbPath = `${dir}/sidecar.db`;
     const files = [dbPath, `${dbPath}-wal`];
     assert.ok(Deno.statSync(`${dbPath}-wal`).size > 0, "the WAL holds the recent writes");

@@ -45,17 +45,17 @@ export function observabilityRoutes(deps: AppDeps): Hono {
     const q = parseInput(UsageQuery, c.req.query());
     const until = q.until ?? deps.now() + 1;
     const since = q.since ?? until - DAY_MS;
-    deps.store.writes.flush(); // so a script sees the request it just made
+    deps.store.flush(); // so a script sees the request it just made
     return c.json({ data: deps.store.requests.usage(q.group_by, since, until) });
   });
   r.get("/requests", (c) => {
     const q = parseInput(RequestsQuery, c.req.query());
-    deps.store.writes.flush();
+    deps.store.flush();
     return c.json({ data: deps.store.requests.list(q.limit, q.before) });
   });
   r.get("/cooldowns", (c) => {
     const q = parseInput(CooldownsQuery, c.req.query());
-    deps.store.writes.flush();
+    deps.store.flush();
     return c.json({ data: deps.store.health.events(q.limit, q.backend_id) });
   });
   return r;

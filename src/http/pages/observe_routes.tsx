@@ -34,7 +34,7 @@ export function requestPages(deps: AppDeps): Hono<PageEnv> {
   r.use("*", ...signedIn(deps));
   r.get("/", (c) => {
     const q = parseInput(RequestsQuery, c.req.query());
-    deps.store.writes.flush();
+    deps.store.flush();
     const rows = deps.store.requests.list(PAGE_SIZE + 1, q.before);
     const props = {
       rows: rows.slice(0, PAGE_SIZE),
@@ -72,7 +72,7 @@ export function cooldownPages(deps: AppDeps): Hono<PageEnv> {
   r.get("/", (c) => {
     const q = parseInput(CooldownsQuery, c.req.query());
     const backendId = q.backend_id || undefined;
-    deps.store.writes.flush();
+    deps.store.flush();
     const props = {
       events: deps.store.health.events(200, backendId),
       now: deps.now(),

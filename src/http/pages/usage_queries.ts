@@ -13,7 +13,7 @@ const MINUTE = 60_000;
 
 /** Totals and latency percentiles over the last `ms` milliseconds. */
 export function summaryOfLast(deps: AppDeps, ms: number): SummaryRow {
-  deps.store.writes.flush();
+  deps.store.flush();
   const now = deps.now();
   return deps.store.requests.summary(now - ms, now + 1);
 }
@@ -33,7 +33,7 @@ export function charts<M extends ChartMetric>(
   metrics: readonly M[],
   range: { since: number; until: number; bucketMs: number },
 ): Record<M, ChartData> {
-  deps.store.writes.flush();
+  deps.store.flush();
   const rows = deps.store.requests.series(group, range.bucketMs, range.since, range.until);
   return buildCharts(rows, metrics, range, groupLabeler(deps, group));
 }

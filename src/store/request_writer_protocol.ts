@@ -1,0 +1,17 @@
+/**
+ * @module request_writer_protocol
+ * Messages between the request writer (main thread) and its worker.
+ */
+import type { RequestEntry } from "./request_repo.ts";
+
+/** Main thread → worker, handled in order. */
+export type ToWriter =
+  /** First message: the database and the shared word `synced` is published in. */
+  | { kind: "open"; path: string; synced: SharedArrayBuffer }
+  | { kind: "insert"; rows: RequestEntry[] }
+  | { kind: "purge"; before: number }
+  /** Publish `seq` once everything sent before it is committed. */
+  | { kind: "sync"; seq: number };
+
+/** Worker → main thread. */
+export type FromWriter = { kind: "failed"; message: string; dropped: number };

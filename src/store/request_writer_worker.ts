@@ -1,0 +1,53 @@
+/**
+ * @module request_writer_worker
+ * The request writer's thread: its own SQLite connection, one transaction
+ * per batch of request records, purges of old records. Every message is
+ * handled in order, so a `sync` is published only after the writes before it
+ * are committed.
+ */
+/// <reference lib="deno.worker" />
+import type { DatabaseSync } from "node:sqlite";
+import { openConnection, transaction } from "./database.ts";
+import { createRequestRepo } from "./request_repo.ts";
+import type { FromWriter, ToWriter } from "./request_writer_protocol.ts";
+
+let db: DatabaseSync | undefined;
+let repo: ReturnType<typeof createRequestRepo> | undefined;
+let synced: Int32Array | undefined;
+
+function report(message: string, dropped: number): void {
+  self.postMessage({ kind: "failed", message, dropped } satisfies FromWriter);
+}
+
+self.onmessage = (e: MessageEvent<ToWriter>) => {
+  const m = e.data;
+  try {
+    switch (m.kind) {
+      case "open":
+        synced = new Int32Array(m.synced);
+        db = openConnection(m.path);
+        repo = createRequestRepo(db);
+        return;
+      case "insert":
+        if (!db || !repo) throw new Error("request writer used before open");
+        transaction(db, () => {
+          for (const row of m.rows) repo!.insert(row);
+        });
+        return;
+      case "purge":
+        repo?.purge(m.before);
+        return;
+      case "sync":
+        if (!synced) return;
+        Atomics.store(synced, 0, m.seq);
+        Atomics.notify(synced, 0);
+        return;
+    }
+  } catch (err) {
+    // A failed batch is dropped and reported; the writer keeps serving the next ones.
+    report(
+      err instanceof Error ? err.message : String(err),
+      m.kind === "insert" ? m.rows.length : 0,
+    );
+  }
+};
