@@ -71,6 +71,7 @@ export class RequestWriter {
   /** Deletes records older than `before` (epoch ms), on the writer thread. */
   purge(before: number): void {
     if (this.#closed) return;
+    this.#post(); // records added before the purge are judged by it too
     this.#send({ kind: "purge", before });
   }
 

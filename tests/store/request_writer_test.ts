@@ -1,0 +1,139 @@
+/**
+ * @module request_writer_test
+ * The request writer on a real SQLite file and a real worker thread: records
+ * reach the table once flushed (and not before the batch is posted), a full
+ * batch posts itself, purge runs on the thread, a failed batch is reported
+ * and the writer goes on, close() flushes, and an in-memory database is refused.
+ */
+import assert from "node:assert/strict";
+import { openDatabase } from "../../src/store/database.ts";
+import type { RequestEntry } from "../../src/store/request_repo.ts";
+import { RequestWriter } from "../../src/store/request_writer.ts";
+import { tempStore } from "./temp_store.ts";
+
+/** Long enough that the batch timer never fires during a test. */
+const NEVER = 3_600_000;
+const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
+
+function entry(id: string, ts = T0): RequestEntry {
+  return {
+    id,
+    ts,
+    model: "gpt-4o",
+    upstream_model: "gpt-4o",
+    backend_id: "b1",
+    pool_id: "primary",
+    key_id: null,
+    status: 200,
+    outcome: "ok",
+    stream: false,
+    attempts: [{ backend_id: "b1", status: 200, reason: "ok", ms: 4 }],
+    latency_ms: 12,
+    ttfb_ms: 5,
+    prompt_tokens: 3,
+    completion_tokens: 4,
+    total_tokens: 7,
+    error: null,
+  };
+}
+
+function ids(t: ReturnType<typeof tempStore>): string[] {
+  return t.store.requests.list(100).map((r) => r.id).sort();
+}
+
+Deno.test("RequestWriter: records are written by the thread and visible after flush()", () => {
+  using t = tempStore();
+  const w = new RequestWriter(t.path, { intervalMs: NEVER });
+  try {
+    w.add(entry("r1"));
+    w.add(entry("r2"));
+    assert.deepEqual(ids(t), [], "written before the batch was posted");
+    w.flush();
+    assert.deepEqual(ids(t), ["r1", "r2"]);
+    const [row] = t.store.requests.list(1);
+    assert.equal(row?.total_tokens, 7);
+    assert.deepEqual(row?.attempts, [{ backend_id: "b1", status: 200, reason: "ok", ms: 4 }]);
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("RequestWriter posts a full batch at once, without waiting for its timer", async () => {
+  using t = tempStore();
+  const w = new RequestWriter(t.path, { intervalMs: NEVER, maxBatch: 3 });
+  try {
+    for (const id of ["a", "b", "c"]) w.add(entry(id));
+    // No flush(): the batch must arrive on its own.
+    for (let i = 0; i < 200 && ids(t).length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(ids(t), ["a", "b", "c"]);
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("RequestWriter.purge() deletes older records on the thread", () => {
+  using t = tempStore();
+  const w = new RequestWriter(t.path, { intervalMs: NEVER });
+  try {
+    w.add(entry("old", T0 - 10_000));
+    w.add(entry("new", T0));
+    w.purge(T0 - 1);
+    w.flush();
+    assert.deepEqual(ids(t), ["new"]);
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("RequestWriter reports a failed batch with its size and keeps writing", async () => {
+  using t = tempStore();
+  const failures: { message: string; dropped: number }[] = [];
+  const w = new RequestWriter(t.path, {
+    intervalMs: NEVER,
+    onError: (message, dropped) => failures.push({ message, dropped }),
+  });
+  try {
+    w.add(entry("dup"));
+    w.flush();
+    w.add(entry("other"));
+    w.add(entry("dup")); // primary key clash: the whole batch rolls back
+    w.flush();
+    w.add(entry("later"));
+    w.flush();
+    assert.deepEqual(ids(t), ["dup", "later"]);
+    // The report travels back as a message, after the rows above were committed.
+    for (let i = 0; i < 200 && failures.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]?.dropped, 2);
+    assert.match(failures[0]?.message ?? "", /UNIQUE/);
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("RequestWriter.close() flushes what is pending; later records are reported", () => {
+  using t = tempStore();
+  const dropped: number[] = [];
+  const w = new RequestWriter(t.path, { intervalMs: NEVER, onError: (_, n) => dropped.push(n) });
+  w.add(entry("r1"));
+  w.close();
+  assert.deepEqual(ids(t), ["r1"]);
+  w.add(entry("r2"));
+  assert.deepEqual(dropped, [1]);
+});
+
+Deno.test("RequestWriter refuses an in-memory database, which its thread cannot open", () => {
+  const db = openDatabase(":memory:");
+  try {
+    const w = new RequestWriter(db.location(), { intervalMs: NEVER });
+    assert.throws(() => {
+      w.add(entry("r1"));
+      w.flush();
+    }, /database file/);
+    w.close();
+  } finally {
+    db.close();
+  }
+});
