@@ -23,9 +23,11 @@ export function createLogger(
   now: () => number = Date.now,
 ): Logger {
   const min = LOG_LEVELS.indexOf(level);
-  const emit = (lvl: LogLevel) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (LOG_LEVELS.indexOf(lvl) < min) return;
-    write(JSON.stringify({ ts: new Date(now()).toISOString(), level: lvl, msg, ...fields }));
-  };
+  const off = () => {};
+  // A level below the threshold gets a no-op: the proxy logs every request at info.
+  const emit = (lvl: LogLevel) =>
+    LOG_LEVELS.indexOf(lvl) < min ? off : (msg: string, fields: Record<string, unknown> = {}) => {
+      write(JSON.stringify({ ts: new Date(now()).toISOString(), level: lvl, msg, ...fields }));
+    };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

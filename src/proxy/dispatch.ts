@@ -14,7 +14,7 @@ import { sleep } from "./abortable_sleep.ts";
 import { type AttemptResult, runAttempt } from "./attempt.ts";
 import { relayBody, usageOfJson } from "./body_relay.ts";
 import { exhausted } from "./exhausted.ts";
-import { cancelled, decorate, fail, finish, setServedBy } from "./request_answer.ts";
+import { cancelled, decorate, decorated, fail, finish, setServedBy } from "./request_answer.ts";
 import { recordRequest, type RequestEnd, type RequestTrace } from "./request_log.ts";
 import { relayStream } from "./stream_relay.ts";
 import { type ClientCall, forwardableHeaders } from "./upstream_request.ts";
@@ -198,9 +198,12 @@ async function commit(
       return new Response(bytes, { status, headers });
     } catch {
       onDone({ status: 502, outcome: "truncated", error: "The upstream body was cut short" });
-      return toErrorResponse(
-        new UpstreamFailedError(502, "The upstream body was cut short", "upstream_body_truncated"),
+      const err = new UpstreamFailedError(
+        502,
+        "The upstream body was cut short",
+        "upstream_body_truncated",
       );
+      return decorated(toErrorResponse(err), trace);
     }
   } else if (result.response.body) {
     body = relayBody(

@@ -30,7 +30,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
   const v1 = new Hono();
 
   v1.get("/models", (c) =>
-    answer(deps, c.req.raw, () => {
+    answer(deps, c.req.raw, (id) => {
       authenticate(deps, c.req.raw);
       return Response.json({
         object: "list",
@@ -40,7 +40,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
           created: 0,
           owned_by: m.owned_by,
         })),
-      });
+      }, { headers: { "x-request-id": id } });
     }));
 
   for (const endpoint of ENDPOINTS) {
@@ -80,21 +80,25 @@ export function proxyNotFound(deps: AppDeps, req: Request): Promise<Response> {
   });
 }
 
-/** Runs `handle` under a new request id; every answer, errors included, carries it. */
+/**
+ * Runs `handle` under a new request id. Every answer carries it: `handle`
+ * sets it on what it returns (dispatch always does), this sets it on errors
+ * thrown before dispatch. Touching a returned response's headers would make
+ * Deno rebuild them in JavaScript instead of passing them on natively.
+ */
 async function answer(
   deps: AppDeps,
   req: Request,
   handle: (requestId: string) => Response | Promise<Response>,
 ): Promise<Response> {
   const id = newRequestId(deps.now());
-  let res: Response;
   try {
-    res = await handle(id);
+    return await handle(id);
   } catch (err) {
-    res = errorResponse(deps.log, err, new URL(req.url).pathname);
+    const res = errorResponse(deps.log, err, new URL(req.url).pathname);
+    res.headers.set("x-request-id", id);
+    return res;
   }
-  if (!res.headers.has("x-request-id")) res.headers.set("x-request-id", id);
-  return res;
 }
 
 function authenticate(deps: AppDeps, req: Request): Principal {

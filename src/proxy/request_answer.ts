@@ -43,6 +43,11 @@ export function finish(
   end: RequestEnd,
 ): Response {
   recordRequest(deps, trace, end);
+  return decorated(res, trace);
+}
+
+/** `res` with the upstream headers a client may see and the Sidecar headers. */
+export function decorated(res: Response, trace: RequestTrace): Response {
   const headers = forwardableHeaders(res.headers);
   decorate(headers, trace);
   return new Response(res.body, { status: res.status, headers });

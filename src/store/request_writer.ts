@@ -111,7 +111,7 @@ export class RequestWriter {
     if (this.#batch.length === 0) return;
     const rows = this.#batch;
     this.#batch = [];
-    this.#send({ kind: "insert", rows });
+    this.#send({ kind: "insert", rows: JSON.stringify(rows) });
   }
 
   #send(message: ToWriter): void {

@@ -8,7 +8,7 @@
 /// <reference lib="deno.worker" />
 import type { DatabaseSync } from "node:sqlite";
 import { openConnection, transaction } from "./database.ts";
-import { createRequestRepo } from "./request_repo.ts";
+import { createRequestRepo, type RequestEntry } from "./request_repo.ts";
 import type { FromWriter, ToWriter } from "./request_writer_protocol.ts";
 
 let db: DatabaseSync | undefined;
@@ -21,6 +21,7 @@ function report(message: string, dropped: number): void {
 
 self.onmessage = (e: MessageEvent<ToWriter>) => {
   const m = e.data;
+  let rows: RequestEntry[] = [];
   try {
     switch (m.kind) {
       case "open":
@@ -28,12 +29,14 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
         db = openConnection(m.path);
         repo = createRequestRepo(db);
         return;
-      case "insert":
-        if (!db || !repo) throw new Error("request writer used before open");
+      case "insert": {
+        rows = JSON.parse(m.rows) as RequestEntry[];
+        if (!db || !repo) throw new Error("the request writer's database did not open");
         transaction(db, () => {
-          for (const row of m.rows) repo!.insert(row);
+          for (const row of rows) repo!.insert(row);
         });
         return;
+      }
       case "purge":
         repo?.purge(m.before);
         return;
@@ -45,9 +48,6 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
     }
   } catch (err) {
     // A failed batch is dropped and reported; the writer keeps serving the next ones.
-    report(
-      err instanceof Error ? err.message : String(err),
-      m.kind === "insert" ? m.rows.length : 0,
-    );
+    report(err instanceof Error ? err.message : String(err), rows.length);
   }
 };
