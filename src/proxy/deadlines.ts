@@ -8,10 +8,10 @@
  * Deadlines fire at most one tick late, which no proxy timeout cares about.
  */
 
-/** A registered deadline; pass it back to {@link Deadlines.extend} or {@link Deadlines.cancel}. */
+/** A registered deadline; pass it back to {@link Deadlines.cancel}. */
 export interface Deadline {
   /** When it fires, on the sweeper's clock. */
-  at: number;
+  readonly at: number;
   readonly fire: () => void;
 }
 
@@ -45,11 +45,6 @@ export class Deadlines {
       Deno.unrefTimer(this.#timer);
     }
     return d;
-  }
-
-  /** Moves a pending deadline to `ms` from now (a stream that just made progress). */
-  extend(d: Deadline, ms: number): void {
-    d.at = this.#clock() + ms;
   }
 
   /** Forgets `d`; a no-op when it already fired. */

@@ -75,6 +75,16 @@ export class RequestWriter {
     this.#send({ kind: "purge", before });
   }
 
+  /**
+   * Copies the WAL into the database file on the writer thread, after the
+   * records added so far. Does not wait: a later `flush()` does.
+   */
+  checkpoint(): void {
+    if (this.#closed) return;
+    this.#post();
+    this.#send({ kind: "checkpoint" });
+  }
+
   /** Returns once every record added so far is committed (or the wait timed out). */
   flush(): void {
     this.#post();
@@ -94,9 +104,12 @@ export class RequestWriter {
     }
   }
 
-  /** Flushes and stops the thread; later records are reported as dropped. */
+  /** Flushes, closes the thread's connection and stops it; later records are reported as dropped. */
   close(): void {
     if (this.#closed) return;
+    this.#post();
+    // Closed explicitly, so the last connection to close (the main one) checkpoints the WAL.
+    if (this.#worker) this.#send({ kind: "close" });
     this.flush();
     this.#closed = true;
     this.#worker?.terminate();

@@ -11,6 +11,10 @@ export type ToWriter =
   /** `RequestEntry[]` as JSON: a string crosses threads for about half the cost of cloning objects. */
   | { kind: "insert"; rows: string }
   | { kind: "purge"; before: number }
+  /** Copy the WAL into the database file (PASSIVE: never waits on other connections). */
+  | { kind: "checkpoint" }
+  /** Close the connection; the thread is terminated after the next sync. */
+  | { kind: "close" }
   /** Publish `seq` once everything sent before it is committed. */
   | { kind: "sync"; seq: number };
 

@@ -1,7 +1,9 @@
 /**
  * @module request_writer_worker
  * The request writer's thread: its own SQLite connection, one transaction
- * per batch of request records, purges of old records. Every message is
+ * per batch of request records, purges of old records, and the WAL
+ * checkpoints (the WAL is mostly these records; copying it into the file
+ * must not stall the event loop either). Every message is
  * handled in order, so a `sync` is published only after the writes before it
  * are committed.
  */
@@ -39,6 +41,14 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
       }
       case "purge":
         repo?.purge(m.before);
+        return;
+      case "checkpoint":
+        db?.exec("PRAGMA wal_checkpoint(PASSIVE)");
+        return;
+      case "close":
+        db?.close();
+        db = undefined;
+        repo = undefined;
         return;
       case "sync":
         if (!synced) return;

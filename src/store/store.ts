@@ -45,10 +45,13 @@ export function createStore(db: DatabaseSync, opts: StoreOptions = {}) {
       this.writes.flush();
       this.requestLog.flush();
     },
-    /** Copies the WAL into the database file (see `openDatabase` for why this is manual). */
+    /**
+     * Copies the WAL into the database file (see `openDatabase` for why this
+     * is manual), on the request writer's thread; a later `flush()` waits for it.
+     */
     checkpoint(): void {
-      this.flush();
-      db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+      this.writes.flush();
+      this.requestLog.checkpoint();
     },
     /** Flushes pending writes, stops the writer thread and closes the file. */
     close(): void {

@@ -1,0 +1,116 @@
+/**
+ * @module The CPU cost of Sidecar's own request path, in process: the app's
+ * handler serves non-stream chat completions whose upstream answer is built
+ * in memory (no sockets, no other process), next to a floor that does only
+ * what any gateway must (read and parse the client's body, parse the
+ * answer, build the response). Without the network and the other processes
+ * of a load test, the figure moves by a few percent between runs instead
+ * of ±30%, which makes it the measure to compare two versions of
+ * Sidecar's own code by. It is not a throughput figure: `run.ts` is.
+ *
+ * Run: `deno run -A bench/path_cost.ts [--requests=20000] [--concurrency=32]`
+ */
+
+import { startTestRuntime } from "../tests/helpers/test_runtime.ts";
+
+const flag = (name: string, d: number) =>
+  Number(Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? d);
+const REQUESTS = flag("requests", 20000);
+const CONCURRENCY = flag("concurrency", 32);
+const RUNS = 5;
+
+const answer = new TextEncoder().encode(JSON.stringify({
+  id: "chatcmpl-bench",
+  object: "chat.completion",
+  created: 1,
+  model: "bench",
+  choices: [{
+    index: 0,
+    message: { role: "assistant", content: "Hello! How can I help you today?" },
+    finish_reason: "stop",
+  }],
+  usage: { prompt_tokens: 9, completion_tokens: 9, total_tokens: 18 },
+}));
+const upstream = (() =>
+  Promise.resolve(
+    new Response(answer, {
+      headers: {
+        "content-type": "application/json",
+        "content-length": String(answer.length),
+        "x-request-id": "upstream-1",
+      },
+    }),
+  )) as typeof fetch;
+const body = new TextEncoder().encode(JSON.stringify({
+  model: "bench",
+  messages: [{ role: "user", content: "Say hello." }],
+  max_tokens: 16,
+}));
+const utf8 = new TextDecoder();
+
+const rt = await startTestRuntime({ fetch: upstream, settings: { logLevel: "warn" } });
+try {
+  const created = await rt.admin("POST", "/api/backends", {
+    id: "b1",
+    name: "b1",
+    base_url: "http://127.0.0.1:9/v1",
+    api_key: "sk-upstream",
+    models: ["*"],
+  });
+  if (!created.ok) throw new Error(await created.text());
+  const key = (await (await rt.admin("POST", "/api/keys", { name: "bench" })).json()).data.key;
+  const request = () =>
+    new Request("http://127.0.0.1/v1/chat/completions", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "content-length": String(body.length),
+        authorization: `Bearer ${key}`,
+      },
+      body,
+    });
+
+  const sidecar = async () => {
+    const res = await rt.app.fetch(request());
+    if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
+    await res.bytes();
+  };
+  const floor = async () => {
+    const req = request();
+    JSON.parse(utf8.decode(await req.bytes()));
+    const up = await upstream("");
+    const bytes = await up.bytes();
+    JSON.parse(utf8.decode(bytes));
+    await new Response(bytes, { headers: { "content-type": "application/json" } }).bytes();
+  };
+
+  const perRequestUs = async (fn: () => Promise<void>) => {
+    let started = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (started++ < REQUESTS) await fn();
+      }),
+    );
+    return (performance.now() - t0) * 1000 / REQUESTS;
+  };
+  const results: Record<string, number> = {};
+  for (const [name, fn] of [["floor", floor], ["sidecar", sidecar]] as const) {
+    await perRequestUs(fn); // warm-up: JIT and caches
+    const runs: number[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await perRequestUs(fn));
+    runs.sort((a, b) => a - b);
+    results[name] = runs[Math.floor(RUNS / 2)]!;
+    console.log(
+      `${name.padEnd(8)} ${results[name]!.toFixed(1)} µs/request (median of ${RUNS}: ` +
+        `${runs.map((r) => r.toFixed(1)).join(" ")})`,
+    );
+  }
+  console.log(
+    `Sidecar's own path: +${(results.sidecar! - results.floor!).toFixed(1)} µs/request ` +
+      `over the floor (${REQUESTS} requests, ${CONCURRENCY} at a time)`,
+  );
+} finally {
+  rt.deps.store.flush();
+  await rt.close();
+}
