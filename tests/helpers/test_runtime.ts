@@ -43,7 +43,6 @@ export interface TestRuntimeOptions extends BootOptions {
 export async function startTestRuntime(opts: TestRuntimeOptions = {}): Promise<TestRuntime> {
   const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "sidecar-test-" });
   const logLines: string[] = [];
-  const log: Logger = createLogger("debug", (line) => logLines.push(line));
   const settings: Settings = {
     command: "serve",
     host: "127.0.0.1",
@@ -55,6 +54,7 @@ export async function startTestRuntime(opts: TestRuntimeOptions = {}): Promise<T
     logLevel: "debug",
     ...opts.settings,
   };
+  const log: Logger = createLogger(settings.logLevel, (line) => logLines.push(line));
   const runtime = await boot(settings, log, opts);
   const app = createApp(runtime.deps);
   let closed = false;
