@@ -8,9 +8,14 @@
  * than the insert itself: SQLite's allocations and page walks evicted the
  * request path's caches), and a flush stalled every request in flight.
  *
- * `flush()` stays synchronous so readers keep read-your-writes: it posts a
- * sync mark and waits (Atomics.wait, bounded) until the worker has
- * committed everything before it. Only admin reads call it.
+ * The thread publishes the sequence number of each message it has finished
+ * in a shared word, which gives two things without reply messages:
+ * - `flush()` stays synchronous, so readers keep read-your-writes: it waits
+ *   (Atomics.wait, bounded) until everything sent so far is committed. Only
+ *   admin reads and shutdown call it.
+ * - Backpressure: when the thread falls more than `maxBacklog` batches
+ *   behind (a slow disk), posting waits for it to catch up instead of
+ *   queueing without bound, so memory stays bounded and nothing is dropped.
  */
 import type { RequestEntry } from "./request_repo.ts";
 import type { FromWriter, ToWriter } from "./request_writer_protocol.ts";
@@ -21,23 +26,30 @@ export interface RequestWriterOptions {
   intervalMs?: number;
   /** Post at once when this many records are waiting. @default 256 */
   maxBatch?: number;
-  /** How long `flush()` waits for the worker. @default 5000 */
-  flushTimeoutMs?: number;
-  /** A batch the worker could not write (dropped, never retried forever). */
+  /** Messages the thread may be behind before posting waits for it. @default 64 */
+  maxBacklog?: number;
+  /** How long one wait for the thread may last. @default 5000 */
+  waitTimeoutMs?: number;
+  /** Something could not be written (dropped, never retried forever). */
   onError?: (message: string, dropped: number) => void;
 }
+
+/** Message payloads, before the writer numbers them. */
+type Unnumbered<T> = T extends unknown ? Omit<T, "seq"> : never;
 
 /** Batches request records to the writer thread. */
 export class RequestWriter {
   #batch: RequestEntry[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #worker: Worker | undefined;
-  #synced = new Int32Array(new SharedArrayBuffer(4));
-  #seq = 0;
+  /** The last sequence number the thread has finished. */
+  #done = new Int32Array(new SharedArrayBuffer(4));
+  #sent = 0;
   #closed = false;
   readonly #intervalMs: number;
   readonly #maxBatch: number;
-  readonly #flushTimeoutMs: number;
+  readonly #maxBacklog: number;
+  readonly #waitTimeoutMs: number;
   readonly #onError: (message: string, dropped: number) => void;
 
   /**
@@ -48,7 +60,8 @@ export class RequestWriter {
   constructor(private readonly path: string | null, opts: RequestWriterOptions = {}) {
     this.#intervalMs = opts.intervalMs ?? 20;
     this.#maxBatch = opts.maxBatch ?? 256;
-    this.#flushTimeoutMs = opts.flushTimeoutMs ?? 5000;
+    this.#maxBacklog = opts.maxBacklog ?? 64;
+    this.#waitTimeoutMs = opts.waitTimeoutMs ?? 5000;
     this.#onError = opts.onError ?? (() => {});
   }
 
@@ -85,23 +98,15 @@ export class RequestWriter {
     this.#send({ kind: "checkpoint" });
   }
 
+  /** Messages sent to the thread that it has not finished yet. */
+  get backlog(): number {
+    return this.#sent - Atomics.load(this.#done, 0);
+  }
+
   /** Returns once every record added so far is committed (or the wait timed out). */
   flush(): void {
     this.#post();
-    if (!this.#worker) return; // nothing was ever written
-    const seq = ++this.#seq;
-    this.#send({ kind: "sync", seq });
-    const deadline = performance.now() + this.#flushTimeoutMs;
-    for (;;) {
-      const seen = Atomics.load(this.#synced, 0);
-      if (seen >= seq) return;
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        this.#onError(`request writer did not answer within ${this.#flushTimeoutMs} ms`, 0);
-        return;
-      }
-      Atomics.wait(this.#synced, 0, seen, left);
-    }
+    if (this.#worker) this.#waitUntil(this.#sent);
   }
 
   /** Flushes, closes the thread's connection and stops it; later records are reported as dropped. */
@@ -125,10 +130,29 @@ export class RequestWriter {
     const rows = this.#batch;
     this.#batch = [];
     this.#send({ kind: "insert", rows: JSON.stringify(rows) });
+    if (this.backlog > this.#maxBacklog) {
+      this.#waitUntil(this.#sent - Math.floor(this.#maxBacklog / 2));
+    }
   }
 
-  #send(message: ToWriter): void {
-    this.#ensureWorker().postMessage(message);
+  #send(message: Unnumbered<ToWriter>): void {
+    const worker = this.#ensureWorker();
+    worker.postMessage({ ...message, seq: ++this.#sent } as ToWriter);
+  }
+
+  /** Blocks until the thread has finished message `seq`, at most `waitTimeoutMs`. */
+  #waitUntil(seq: number): void {
+    const deadline = performance.now() + this.#waitTimeoutMs;
+    for (;;) {
+      const done = Atomics.load(this.#done, 0);
+      if (done >= seq) return;
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        this.#onError(`request writer did not answer within ${this.#waitTimeoutMs} ms`, 0);
+        return;
+      }
+      Atomics.wait(this.#done, 0, done, left);
+    }
   }
 
   // Started on first use: most tests and CLI commands never write a request.
@@ -147,10 +171,8 @@ export class RequestWriter {
       worker.terminate();
       if (this.#worker === worker) this.#worker = undefined;
     };
-    worker.postMessage(
-      { kind: "open", path: this.path, synced: this.#synced.buffer } satisfies ToWriter,
-    );
     this.#worker = worker;
+    this.#send({ kind: "open", path: this.path, done: this.#done.buffer as SharedArrayBuffer });
     return worker;
   }
 }

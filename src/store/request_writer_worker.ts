@@ -3,9 +3,9 @@
  * The request writer's thread: its own SQLite connection, one transaction
  * per batch of request records, purges of old records, and the WAL
  * checkpoints (the WAL is mostly these records; copying it into the file
- * must not stall the event loop either). Every message is
- * handled in order, so a `sync` is published only after the writes before it
- * are committed.
+ * must not stall the event loop either). Messages are handled in order and
+ * each one's sequence number is published when it is done, so a number
+ * seen by the main thread means everything sent up to it is committed.
  */
 /// <reference lib="deno.worker" />
 import type { DatabaseSync } from "node:sqlite";
@@ -15,7 +15,7 @@ import type { FromWriter, ToWriter } from "./request_writer_protocol.ts";
 
 let db: DatabaseSync | undefined;
 let repo: ReturnType<typeof createRequestRepo> | undefined;
-let synced: Int32Array | undefined;
+let done: Int32Array | undefined;
 
 function report(message: string, dropped: number): void {
   self.postMessage({ kind: "failed", message, dropped } satisfies FromWriter);
@@ -27,7 +27,7 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
   try {
     switch (m.kind) {
       case "open":
-        synced = new Int32Array(m.synced);
+        done = new Int32Array(m.done);
         db = openConnection(m.path);
         repo = createRequestRepo(db);
         return;
@@ -50,14 +50,14 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
         db = undefined;
         repo = undefined;
         return;
-      case "sync":
-        if (!synced) return;
-        Atomics.store(synced, 0, m.seq);
-        Atomics.notify(synced, 0);
-        return;
     }
   } catch (err) {
     // A failed batch is dropped and reported; the writer keeps serving the next ones.
     report(err instanceof Error ? err.message : String(err), rows.length);
+  } finally {
+    if (done) {
+      Atomics.store(done, 0, m.seq);
+      Atomics.notify(done, 0);
+    }
   }
 };

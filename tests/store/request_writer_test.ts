@@ -2,8 +2,9 @@
  * @module request_writer_test
  * The request writer on a real SQLite file and a real worker thread: records
  * reach the table once flushed (and not before the batch is posted), a full
- * batch posts itself, purge runs on the thread, a failed batch is reported
- * and the writer goes on, close() flushes, and an in-memory database is refused.
+ * batch posts itself, a thread that falls behind is waited for, purge runs
+ * on the thread, a failed batch is reported and the writer goes on, close()
+ * flushes, and an in-memory database is refused.
  */
 import assert from "node:assert/strict";
 import { openDatabase } from "../../src/store/database.ts";
@@ -66,6 +67,26 @@ Deno.test("RequestWriter posts a full batch at once, without waiting for its tim
     // No flush(): the batch must arrive on its own.
     for (let i = 0; i < 200 && ids(t).length < 3; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(ids(t), ["a", "b", "c"]);
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("RequestWriter waits for a thread that falls behind instead of queueing without bound", () => {
+  using t = tempStore();
+  const w = new RequestWriter(t.path, { intervalMs: NEVER, maxBatch: 1, maxBacklog: 4 });
+  try {
+    // One batch per record, posted far faster than a thread that is still
+    // starting up can insert them.
+    let worst = 0;
+    for (let i = 0; i < 60; i++) {
+      w.add(entry(`r${String(i).padStart(2, "0")}`));
+      worst = Math.max(worst, w.backlog);
+    }
+    assert.ok(worst <= 4, `the thread fell ${worst} messages behind`);
+    w.flush();
+    assert.equal(w.backlog, 0);
+    assert.equal(ids(t).length, 60, "a record was dropped");
   } finally {
     w.close();
   }
