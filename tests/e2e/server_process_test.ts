@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { newMasterKey } from "../../src/secrets/master_key.ts";
+import { startMockUpstream } from "../helpers/mock_upstream.ts";
 import { startTestRuntime } from "../helpers/test_runtime.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -203,6 +204,56 @@ Deno.test("sidecar serve: prints its URL and a generated admin token, serves, ex
       assert.ok(!server.stderr.some((l) => /Admin token/.test(l)), server.stderr.join("\n"));
     }
   } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("sidecar serve: request records still in the writer's batch at SIGTERM are on disk after a restart", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "sidecar-e2e-" });
+  const upstream = await startMockUpstream({ name: "up" });
+  const token = "sc-admin-e2e-records";
+  const env = childEnv({ SIDECAR_ADMIN_TOKEN: token, SIDECAR_LOG_LEVEL: "warn" });
+  const args = ["serve", "--port", "0", "--data-dir", dataDir];
+  try {
+    const ids: string[] = [];
+    {
+      await using server = new Server(args, env);
+      const [, url] = await server.waitFor(server.stdout, LISTENING);
+      const created = await api(url!, token, "POST", "/api/backends", {
+        id: "b1",
+        name: "Upstream",
+        base_url: upstream.url,
+        api_key: "sk-upstream-b1",
+        models: ["*"],
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.json));
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`${url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] }),
+        });
+        assert.equal(res.status, 200);
+        await res.body?.cancel();
+        ids.push(res.headers.get("x-request-id")!);
+      }
+      // No read in between: the records are still batched (or in flight to the writer thread).
+      const status = await server.terminate();
+      assert.equal(status.code, 0, server.stderr.join("\n"));
+    }
+    {
+      await using server = new Server(args, env);
+      const [, url] = await server.waitFor(server.stdout, LISTENING);
+      const list = await api(url!, token, "GET", "/api/requests?limit=100");
+      assert.equal(list.status, 200);
+      assert.deepEqual(
+        list.json.data.map((r: { id: string }) => r.id).sort(),
+        [...ids].sort(),
+      );
+      assert.equal((await server.terminate()).code, 0);
+    }
+  } finally {
+    await upstream.close();
     await Deno.remove(dataDir, { recursive: true });
   }
 });
