@@ -4,9 +4,9 @@
  * in memory (no sockets, no other process), next to a floor that does only
  * what any gateway must (read and parse the client's body, parse the
  * answer, build the response). Without the network and the other processes
- * of a load test, the figure moves by a few percent between runs instead
- * of ±30%, which makes it the measure to compare two versions of
- * Sidecar's own code by. It is not a throughput figure: `run.ts` is.
+ * of a load test it isolates Sidecar's own code; on this VM it still moves
+ * by several µs between runs, so compare a few runs of each version. It is
+ * not a throughput figure: `run.ts` is.
  *
  * Run: `deno run -A bench/path_cost.ts [--requests=20000] [--concurrency=32]`
  */

@@ -6,18 +6,30 @@
  */
 import { sha256Hex, timingSafeEqual } from "../secrets/token_hash.ts";
 
+/** Accepted secrets whose hash is kept (more keys than this are hashed per request). */
+const MAX_CACHED = 10_000;
+
 /** Who a bearer secret belongs to. */
 export type Principal = { kind: "admin" } | { kind: "client"; keyId: string };
 
 /** Hashes of every accepted secret. */
 export class KeyRing {
   #clients = new Map<string, string>();
+  /**
+   * Hashes of secrets that were accepted, so a key in use is hashed once,
+   * not on every request (the hash was ~6% of Sidecar's own request path).
+   * Only accepted secrets enter, so clients cannot grow it; it is emptied
+   * whenever the key set changes, and a cached hash is still looked up in
+   * the current set, so a revoked key fails at once.
+   */
+  #acceptedHashes = new Map<string, string>();
 
   constructor(readonly adminHash: string) {}
 
   /** Replaces the client key set (hash → key id). */
   setClients(entries: Iterable<{ id: string; key_hash: string }>): void {
     this.#clients = new Map([...entries].map((e) => [e.key_hash, e.id]));
+    this.#acceptedHashes.clear();
   }
 
   /** True when `secret` is the admin token (constant-time on the hashes). */
@@ -27,12 +39,17 @@ export class KeyRing {
 
   /** Resolves a client-side secret: a client key or the admin token. */
   identify(secret: string): Principal | undefined {
-    const hash = sha256Hex(secret);
-    if (timingSafeEqual(hash, this.adminHash)) return { kind: "admin" };
-    // A Map lookup by hash leaks nothing useful: timing reveals at most a
-    // prefix of a SHA-256 digest, never the key.
-    const keyId = this.#clients.get(hash);
-    return keyId === undefined ? undefined : { kind: "client", keyId };
+    const hash = this.#acceptedHashes.get(secret) ?? sha256Hex(secret);
+    let principal: Principal | undefined;
+    if (timingSafeEqual(hash, this.adminHash)) principal = { kind: "admin" };
+    else {
+      // A Map lookup by hash leaks nothing useful: timing reveals at most a
+      // prefix of a SHA-256 digest, never the key.
+      const keyId = this.#clients.get(hash);
+      if (keyId !== undefined) principal = { kind: "client", keyId };
+    }
+    if (principal && this.#acceptedHashes.size < MAX_CACHED) this.#acceptedHashes.set(secret, hash);
+    return principal;
   }
 }
 
