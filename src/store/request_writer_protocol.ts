@@ -2,7 +2,6 @@
  * @module request_writer_protocol
  * Messages between the request writer (main thread) and its worker.
  */
-import type { RequestEntry } from "./request_repo.ts";
 
 /**
  * Main thread → worker, handled in order. Each carries a sequence number
