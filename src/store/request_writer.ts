@@ -54,8 +54,8 @@ export class RequestWriter {
 
   /**
    * `path`: the database file, already prepared by `openDatabase`; `null`
-   * for an in-memory database, which another thread cannot open, so
-   * records cannot be written to it.
+   * for an in-memory database, which another thread cannot open: records
+   * are then reported as dropped through `onError`.
    */
   constructor(private readonly path: string | null, opts: RequestWriterOptions = {}) {
     this.#intervalMs = opts.intervalMs ?? 20;
@@ -129,6 +129,11 @@ export class RequestWriter {
     if (this.#batch.length === 0) return;
     const rows = this.#batch;
     this.#batch = [];
+    if (this.path === null) {
+      // Reported, never thrown: this runs as a proxied request ends.
+      this.#onError("request records need a database file, not :memory:", rows.length);
+      return;
+    }
     this.#send({ kind: "insert", rows: JSON.stringify(rows) });
     if (this.backlog > this.#maxBacklog) {
       this.#waitUntil(this.#sent - Math.floor(this.#maxBacklog / 2));
@@ -136,7 +141,8 @@ export class RequestWriter {
   }
 
   #send(message: Unnumbered<ToWriter>): void {
-    const worker = this.#ensureWorker();
+    if (this.path === null) return; // no file, no thread: nothing to purge or checkpoint
+    const worker = this.#ensureWorker(this.path);
     worker.postMessage({ ...message, seq: ++this.#sent } as ToWriter);
   }
 
@@ -156,9 +162,8 @@ export class RequestWriter {
   }
 
   // Started on first use: most tests and CLI commands never write a request.
-  #ensureWorker(): Worker {
+  #ensureWorker(path: string): Worker {
     if (this.#worker) return this.#worker;
-    if (this.path === null) throw new Error("request records need a database file, not :memory:");
     const worker = new Worker(new URL("./request_writer_worker.ts", import.meta.url).href, {
       type: "module",
     });
@@ -172,7 +177,7 @@ export class RequestWriter {
       if (this.#worker === worker) this.#worker = undefined;
     };
     this.#worker = worker;
-    this.#send({ kind: "open", path: this.path, done: this.#done.buffer as SharedArrayBuffer });
+    this.#send({ kind: "open", path, done: this.#done.buffer as SharedArrayBuffer });
     return worker;
   }
 }

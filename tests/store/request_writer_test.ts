@@ -4,7 +4,7 @@
  * reach the table once flushed (and not before the batch is posted), a full
  * batch posts itself, a thread that falls behind is waited for, purge runs
  * on the thread, a failed batch is reported and the writer goes on, close()
- * flushes, and an in-memory database is refused.
+ * flushes, and records for an in-memory database are reported as dropped.
  */
 import assert from "node:assert/strict";
 import { openDatabase } from "../../src/store/database.ts";
@@ -145,15 +145,23 @@ Deno.test("RequestWriter.close() flushes what is pending; later records are repo
   assert.deepEqual(dropped, [1]);
 });
 
-Deno.test("RequestWriter refuses an in-memory database, which its thread cannot open", () => {
+Deno.test("RequestWriter reports records for an in-memory database as dropped, never throws", () => {
   const db = openDatabase(":memory:");
+  const dropped: { message: string; n: number }[] = [];
   try {
-    const w = new RequestWriter(db.location(), { intervalMs: NEVER });
-    assert.throws(() => {
-      w.add(entry("r1"));
-      w.flush();
-    }, /database file/);
+    const w = new RequestWriter(db.location(), {
+      intervalMs: NEVER,
+      onError: (message, n) => dropped.push({ message, n }),
+    });
+    w.add(entry("r1"));
+    w.add(entry("r2"));
+    w.purge(T0);
+    w.checkpoint();
+    w.flush();
     w.close();
+    assert.equal(dropped.length, 1);
+    assert.equal(dropped[0]?.n, 2);
+    assert.match(dropped[0]?.message ?? "", /database file/);
   } finally {
     db.close();
   }
