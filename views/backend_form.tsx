@@ -32,7 +32,6 @@ export interface BackendFormProps {
 export const BackendForm: FC<BackendFormProps> = (p) => {
   const e = p.errors ?? {};
   const v = p.values;
-  const action = p.mode === "create" ? "/backends" : `/backends/${encodeURIComponent(v.id)}`;
   return (
     <FormCard
       id={BACKEND_FORM_ID}
@@ -40,7 +39,6 @@ export const BackendForm: FC<BackendFormProps> = (p) => {
       noun="backend"
       name={v.name}
       itemId={v.id}
-      action={action}
       listHref="/backends"
       csrf={p.csrf}
       formError={e._form}

@@ -8,8 +8,8 @@ import type { FC } from "hono/jsx";
 import type { BackendView } from "../src/admin/backends.ts";
 import type { Pool } from "../src/store/rows.ts";
 import { EmptyState } from "./empty_state.tsx";
-import { CsrfField } from "./fields.tsx";
 import { formatCount } from "./format.ts";
+import { EditLink, RowAction } from "./row_action.tsx";
 import { Countdown, StatusBadge } from "./status_badge.tsx";
 
 /** Element id of the region. */
@@ -18,7 +18,6 @@ export const BACKENDS_TABLE_ID = "backends-table";
 const MAX_CHIPS = 4;
 
 // Server-rendered once: list items need no `key` (hono/jsx would print it as an attribute).
-const hidden = (name: string, value: string) => <input type="hidden" name={name} value={value} />;
 const chip = (model: string) => <span class="chip">{model}</span>;
 
 /** Props of {@link BackendTable}. */
@@ -30,29 +29,6 @@ export interface BackendTableProps {
   /** Sent out of band, beside another region's swap. */
   oob?: boolean;
 }
-
-/** A row action: a one-button form posting to `action`, redrawing the table. */
-const RowAction: FC<{
-  action: string;
-  csrf: string;
-  label: string;
-  cls?: string;
-  confirm?: string;
-  fields?: Record<string, string>;
-}> = (p) => (
-  <form
-    method="post"
-    action={p.action}
-    hx-post={p.action}
-    hx-target={`#${BACKENDS_TABLE_ID}`}
-    hx-swap="outerHTML"
-    hx-confirm={p.confirm}
-  >
-    <CsrfField token={p.csrf} />
-    {Object.entries(p.fields ?? {}).map(([k, v]) => hidden(k, v))}
-    <button class={`btn small ${p.cls ?? ""}`} type="submit">{p.label}</button>
-  </form>
-);
 
 /** The backends table, or what to do when there are none. */
 export const BackendTable: FC<BackendTableProps> = (p) => {
@@ -137,6 +113,7 @@ export const BackendTable: FC<BackendTableProps> = (p) => {
                                 · {b.consecutive_429} × 429
                               </span>
                               <RowAction
+                                target={BACKENDS_TABLE_ID}
                                 action={`${base}/clear-cooldown`}
                                 csrf={p.csrf}
                                 label="Clear cooldown"
@@ -149,23 +126,16 @@ export const BackendTable: FC<BackendTableProps> = (p) => {
                       <td>
                         <div class="actions">
                           <RowAction
+                            target={BACKENDS_TABLE_ID}
                             action={`${base}/enabled`}
                             csrf={p.csrf}
                             label={b.enabled ? "Disable" : "Enable"}
                             cls={b.enabled ? "" : "toggle-on"}
                             fields={{ enabled: b.enabled ? "false" : "true" }}
                           />
-                          <a
-                            class="btn small"
-                            href={`${base}/edit`}
-                            hx-get={`${base}/edit`}
-                            hx-target="#backend-form"
-                            hx-swap="outerHTML show:top"
-                            hx-push-url="true"
-                          >
-                            Edit
-                          </a>
+                          <EditLink href={`${base}/edit`} target="backend-form" />
                           <RowAction
+                            target={BACKENDS_TABLE_ID}
                             action={`${base}/delete`}
                             csrf={p.csrf}
                             label="Delete"

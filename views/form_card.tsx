@@ -18,8 +18,7 @@ export interface FormCardProps {
   /** The item's name and id (edit mode). */
   name: string;
   itemId: string;
-  action: string;
-  /** Where Cancel goes (the list page). */
+  /** The list page: Cancel goes there; create posts to it, edit to `listHref/itemId`. */
   listHref: string;
   csrf: string;
   formError?: string | undefined;
@@ -27,42 +26,47 @@ export interface FormCardProps {
 }
 
 /** A create/edit form card; `children` are the fields. */
-export const FormCard: FC<FormCardProps> = (p) => (
-  <section id={p.id} class="card">
-    <div class="card-head">
-      <h2>{p.mode === "create" ? `Add a ${p.noun}` : `Edit ${p.noun} "${p.name || p.itemId}"`}</h2>
-      {p.mode === "edit" ? <span class="meta mono">{p.itemId}</span> : null}
-    </div>
-    {p.formError ? <Notice tone="error">{p.formError}</Notice> : null}
-    <form
-      method="post"
-      action={p.action}
-      hx-post={p.action}
-      hx-target={`#${p.id}`}
-      hx-swap="outerHTML"
-      novalidate
-    >
-      <CsrfField token={p.csrf} />
-      <div class="form-grid">{p.children}</div>
-      <div class="form-actions">
-        <button class="btn primary" type="submit">
-          {p.mode === "create" ? `Create ${p.noun}` : "Save changes"}
-        </button>
-        {p.mode === "edit"
-          ? (
-            <a
-              class="btn"
-              href={p.listHref}
-              hx-get={p.listHref}
-              hx-target={`#${p.id}`}
-              hx-swap="outerHTML"
-              hx-push-url="true"
-            >
-              Cancel
-            </a>
-          )
-          : null}
+export const FormCard: FC<FormCardProps> = (p) => {
+  const action = p.mode === "create" ? p.listHref : `${p.listHref}/${encodeURIComponent(p.itemId)}`;
+  return (
+    <section id={p.id} class="card">
+      <div class="card-head">
+        <h2>
+          {p.mode === "create" ? `Add a ${p.noun}` : `Edit ${p.noun} "${p.name || p.itemId}"`}
+        </h2>
+        {p.mode === "edit" ? <span class="meta mono">{p.itemId}</span> : null}
       </div>
-    </form>
-  </section>
-);
+      {p.formError ? <Notice tone="error">{p.formError}</Notice> : null}
+      <form
+        method="post"
+        action={action}
+        hx-post={action}
+        hx-target={`#${p.id}`}
+        hx-swap="outerHTML"
+        novalidate
+      >
+        <CsrfField token={p.csrf} />
+        <div class="form-grid">{p.children}</div>
+        <div class="form-actions">
+          <button class="btn primary" type="submit">
+            {p.mode === "create" ? `Create ${p.noun}` : "Save changes"}
+          </button>
+          {p.mode === "edit"
+            ? (
+              <a
+                class="btn"
+                href={p.listHref}
+                hx-get={p.listHref}
+                hx-target={`#${p.id}`}
+                hx-swap="outerHTML"
+                hx-push-url="true"
+              >
+                Cancel
+              </a>
+            )
+            : null}
+        </div>
+      </form>
+    </section>
+  );
+};

@@ -5,7 +5,7 @@
 import type { FC } from "hono/jsx";
 import type { ClientKeyView } from "../src/admin/client_keys.ts";
 import { EmptyState } from "./empty_state.tsx";
-import { CsrfField } from "./fields.tsx";
+import { RowAction } from "./row_action.tsx";
 import { formatAgo, formatInstant } from "./format.ts";
 
 /** Element id of the region. */
@@ -61,17 +61,14 @@ export const KeyTable: FC<KeyTableProps> = (p) => (
                   </td>
                   <td>
                     <div class="actions">
-                      <form
-                        method="post"
+                      <RowAction
                         action={`/keys/${encodeURIComponent(k.id)}/delete`}
-                        hx-post={`/keys/${encodeURIComponent(k.id)}/delete`}
-                        hx-target={`#${KEYS_TABLE_ID}`}
-                        hx-swap="outerHTML"
-                        hx-confirm={`Revoke key "${k.name}"? Clients using it are refused at once.`}
-                      >
-                        <CsrfField token={p.csrf} />
-                        <button class="btn small danger" type="submit">Revoke</button>
-                      </form>
+                        target={KEYS_TABLE_ID}
+                        csrf={p.csrf}
+                        label="Revoke"
+                        cls="danger"
+                        confirm={`Revoke key "${k.name}"? Clients using it are refused at once.`}
+                      />
                     </div>
                   </td>
                 </tr>

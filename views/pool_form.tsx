@@ -29,7 +29,6 @@ export interface PoolFormProps {
 export const PoolForm: FC<PoolFormProps> = (p) => {
   const e = p.errors ?? {};
   const v = p.values;
-  const action = p.mode === "create" ? "/pools" : `/pools/${encodeURIComponent(v.id)}`;
   return (
     <FormCard
       id={POOL_FORM_ID}
@@ -37,7 +36,6 @@ export const PoolForm: FC<PoolFormProps> = (p) => {
       noun="pool"
       name={v.name}
       itemId={v.id}
-      action={action}
       listHref="/pools"
       csrf={p.csrf}
       formError={e._form}

@@ -5,7 +5,7 @@
 import type { FC } from "hono/jsx";
 import type { BackendView } from "../src/admin/backends.ts";
 import type { PoolView } from "../src/admin/pools.ts";
-import { CsrfField } from "./fields.tsx";
+import { EditLink, RowAction } from "./row_action.tsx";
 
 /** Element id of the region. */
 export const POOLS_TABLE_ID = "pools-table";
@@ -63,29 +63,16 @@ export const PoolTable: FC<PoolTableProps> = (p) => (
                 </td>
                 <td>
                   <div class="actions">
-                    <a
-                      class="btn small"
-                      href={`${base}/edit`}
-                      hx-get={`${base}/edit`}
-                      hx-target="#pool-form"
-                      hx-swap="outerHTML show:top"
-                      hx-push-url="true"
-                    >
-                      Edit
-                    </a>
-                    <form
-                      method="post"
+                    <EditLink href={`${base}/edit`} target="pool-form" />
+                    <RowAction
                       action={`${base}/delete`}
-                      hx-post={`${base}/delete`}
-                      hx-target={`#${POOLS_TABLE_ID}`}
-                      hx-swap="outerHTML"
-                      hx-confirm={`Delete pool "${pool.name}"?`}
-                    >
-                      <CsrfField token={p.csrf} />
-                      <button class="btn small danger" type="submit" disabled={members.length > 0}>
-                        Delete
-                      </button>
-                    </form>
+                      target={POOLS_TABLE_ID}
+                      csrf={p.csrf}
+                      label="Delete"
+                      cls="danger"
+                      confirm={`Delete pool "${pool.name}"?`}
+                      disabled={members.length > 0}
+                    />
                   </div>
                 </td>
               </tr>

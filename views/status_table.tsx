@@ -6,7 +6,7 @@
 import type { FC } from "hono/jsx";
 import type { StatusView } from "../src/http/pages/status_rows.ts";
 import { EmptyState } from "./empty_state.tsx";
-import { CsrfField } from "./fields.tsx";
+import { RowAction } from "./row_action.tsx";
 import { Countdown, StatusBadge } from "./status_badge.tsx";
 
 /** Element id of the region. */
@@ -84,16 +84,12 @@ export const StatusTable: FC<{ rows: StatusView[]; csrf: string }> = ({ rows, cs
                     <td>
                       {r.status === "cooling"
                         ? (
-                          <form
-                            method="post"
+                          <RowAction
                             action={`/backends/${r.id}/clear-cooldown`}
-                            hx-post={`/backends/${r.id}/clear-cooldown`}
-                            hx-target={`#${STATUS_TABLE_ID}`}
-                            hx-swap="outerHTML"
-                          >
-                            <CsrfField token={csrf} />
-                            <button class="btn small" type="submit">Clear cooldown</button>
-                          </form>
+                            target={STATUS_TABLE_ID}
+                            csrf={csrf}
+                            label="Clear cooldown"
+                          />
                         )
                         : null}
                     </td>
