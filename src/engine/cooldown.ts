@@ -72,6 +72,10 @@ export const HEALTHY: BackendHealth = Object.freeze({
 /** Whether a request may be sent now; a `probe` request must be {@linkcode claim}ed. */
 export type Availability = { usable: true; probe: boolean } | { usable: false; readyAt: number };
 
+// Shared answers: availability is asked for every candidate of every request.
+const USABLE: Availability = Object.freeze({ usable: true, probe: false });
+const PROBE: Availability = Object.freeze({ usable: true, probe: true });
+
 /** A cooldown that started or was lengthened: the data of a cooldown event row. */
 export interface CooldownStarted {
   reason: CooldownReason;
@@ -111,12 +115,12 @@ export function availability(h: BackendHealth, now: number, policy: CooldownPoli
   const s = h.health;
   switch (s.state) {
     case "healthy":
-      return { usable: true, probe: false };
+      return USABLE;
     case "cooling":
-      return now >= s.until ? { usable: true, probe: true } : { usable: false, readyAt: s.until };
+      return now >= s.until ? PROBE : { usable: false, readyAt: s.until };
     case "probing": {
       const readyAt = s.probeSince + policy.probeTimeoutMs;
-      return now >= readyAt ? { usable: true, probe: true } : { usable: false, readyAt };
+      return now >= readyAt ? PROBE : { usable: false, readyAt };
     }
   }
 }

@@ -74,15 +74,18 @@ export type HealthListener = (
 /** The in-memory routing table. */
 export class Registry {
   #backends = new Map<string, LiveBackend>();
-  #pools: Pool[] = [];
+  /** Pools that exist: a backend left in a deleted pool is never picked. */
+  #poolIds = new Set<string>();
   #rr = new Map<string, SmoothWeightedRoundRobin>();
   // Candidate lists per requested model, valid until the next load().
   #candidates = new Map<string, LiveBackend[]>();
   #config: GatewayConfig;
+  #policy: CooldownPolicy;
   readonly #onHealth: HealthListener;
 
   constructor(config: GatewayConfig, onHealth: HealthListener = () => {}) {
     this.#config = config;
+    this.#policy = policyOf(config);
     this.#onHealth = onHealth;
   }
 
@@ -94,22 +97,12 @@ export class Registry {
   /** Replaces the config (after `PATCH /api/config`). */
   setConfig(config: GatewayConfig): void {
     this.#config = config;
+    this.#policy = policyOf(config);
   }
 
   /** The cooldown policy derived from the config. */
   get policy(): CooldownPolicy {
-    const c = this.#config;
-    return {
-      baseSeconds: c.cooldown_base_seconds,
-      maxSeconds: c.cooldown_max_seconds,
-      exponential: c.cooldown_exponential_backoff,
-      precheckSeconds: c.cooldown_precheck_threshold_seconds,
-      quotaSeconds: c.quota_cooldown_seconds,
-      failureThreshold: c.failure_threshold,
-      errorCooldownSeconds: c.error_cooldown_seconds,
-      // A probe that never reports back frees the backend after one attempt's time.
-      probeTimeoutMs: c.attempt_timeout_ms,
-    };
+    return this.#policy;
   }
 
   /**
@@ -146,7 +139,7 @@ export class Registry {
     }
     this.#backends = next;
     this.#candidates.clear();
-    this.#pools = [...pools].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
+    this.#poolIds = new Set(pools.map((p) => p.id));
   }
 
   /** A backend by id. */
@@ -177,39 +170,42 @@ export class Registry {
    * weighted round-robin inside a pool, skipping `exclude`, cooling backends
    * and empty buckets. Claims it (takes an rpm token, marks a probe).
    */
-  pick(model: string, now: number, exclude: ReadonlySet<string> = new Set()): Pick {
-    const policy = this.policy;
+  pick(model: string, now: number, exclude: ReadonlySet<string> = NONE): Pick {
+    const policy = this.#policy;
     let readyAt = Infinity;
     let cooling = 0;
     let limited = 0;
-    const usable = new Map<string, { b: LiveBackend; probe: boolean }>();
-    for (const b of this.candidates(model)) {
-      if (exclude.has(b.id)) continue;
-      const a = availability(b.health, now, policy);
-      if (!a.usable) {
-        cooling++;
-        readyAt = Math.min(readyAt, a.readyAt);
-        continue;
+    // Candidates come sorted by pool, so each pool is one run of the list.
+    const list = this.candidates(model);
+    for (let start = 0, end = 0; start < list.length; start = end) {
+      const poolId = list[start]!.pool_id;
+      while (end < list.length && list[end]!.pool_id === poolId) end++;
+      const usable: LiveBackend[] = [];
+      for (let i = start; i < end; i++) {
+        const b = list[i]!;
+        if (exclude.has(b.id)) continue;
+        const a = availability(b.health, now, policy);
+        if (!a.usable) {
+          cooling++;
+          readyAt = Math.min(readyAt, a.readyAt);
+          continue;
+        }
+        const wait = Math.max(b.rpm?.msUntil(now) ?? 0, b.tpm?.msUntil(now) ?? 0);
+        if (wait > 0) {
+          limited++;
+          readyAt = Math.min(readyAt, now + wait);
+          continue;
+        }
+        usable.push(b);
       }
-      const wait = Math.max(b.rpm?.msUntil(now) ?? 0, b.tpm?.msUntil(now) ?? 0);
-      if (wait > 0) {
-        limited++;
-        readyAt = Math.min(readyAt, now + wait);
-        continue;
-      }
-      usable.set(b.id, { b, probe: a.probe });
-    }
-    for (const pool of this.#pools) {
-      const members = [...usable.values()].filter((u) => u.b.pool_id === pool.id);
-      if (members.length === 0) continue;
-      const id = this.#roundRobin(pool.id).pick(
-        members.map((u) => ({ id: u.b.id, weight: u.b.weight })),
-      );
-      const chosen = id === undefined ? undefined : usable.get(id);
+      if (usable.length === 0 || !this.#poolIds.has(poolId)) continue;
+      const id = this.#roundRobin(poolId).pick(usable);
+      const chosen = usable.find((b) => b.id === id);
       if (!chosen) continue;
-      chosen.b.rpm?.tryTake(now);
-      chosen.b.health = claim(chosen.b.health, now, policy);
-      return { kind: "backend", backend: chosen.b, probe: chosen.probe };
+      const probe = chosen.health.health.state !== "healthy";
+      chosen.rpm?.tryTake(now);
+      chosen.health = claim(chosen.health, now, policy);
+      return { kind: "backend", backend: chosen, probe };
     }
     return { kind: "none", readyAt, cooling, limited };
   }
@@ -219,7 +215,7 @@ export class Registry {
    * again, without claiming anything: `now` if one is usable now, Infinity
    * if none ever will be.
    */
-  readyAt(model: string, now: number, exclude: ReadonlySet<string> = new Set()): number {
+  readyAt(model: string, now: number, exclude: ReadonlySet<string> = NONE): number {
     const policy = this.policy;
     let earliest = Infinity;
     for (const b of this.candidates(model)) {
@@ -292,6 +288,22 @@ export class Registry {
     if (!rr) this.#rr.set(poolId, rr = new SmoothWeightedRoundRobin());
     return rr;
   }
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+function policyOf(c: GatewayConfig): CooldownPolicy {
+  return {
+    baseSeconds: c.cooldown_base_seconds,
+    maxSeconds: c.cooldown_max_seconds,
+    exponential: c.cooldown_exponential_backoff,
+    precheckSeconds: c.cooldown_precheck_threshold_seconds,
+    quotaSeconds: c.quota_cooldown_seconds,
+    failureThreshold: c.failure_threshold,
+    errorCooldownSeconds: c.error_cooldown_seconds,
+    // A probe that never reports back frees the backend after one attempt's time.
+    probeTimeoutMs: c.attempt_timeout_ms,
+  };
 }
 
 function bucket(old: TokenBucket | undefined, limit: number | null, now: number) {

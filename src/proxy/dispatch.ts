@@ -59,13 +59,17 @@ export async function dispatch(
       deadlineHit = true;
       break;
     }
-    const hardExclude = new Set(noRetry);
+    let hardExclude: ReadonlySet<string> = noRetry;
     if (contextLimited.size > 0) {
+      const limited = new Set(noRetry);
       for (const b of candidates) {
-        if (contextLimited.has(upstreamModel(b.model_map, call.model))) hardExclude.add(b.id);
+        if (contextLimited.has(upstreamModel(b.model_map, call.model))) limited.add(b.id);
       }
+      hardExclude = limited;
     }
-    let pick = registry.pick(call.model, now, new Set([...hardExclude, ...tried]));
+    // The first attempt (most requests' only one) excludes nothing: no set to build.
+    const exclude = tried.size === 0 ? hardExclude : new Set([...hardExclude, ...tried]);
+    let pick = registry.pick(call.model, now, exclude);
     let backoffMs = 0;
     if (pick.kind === "none") {
       // Every fresh candidate is spent: re-try one that failed transiently, after a backoff.

@@ -109,6 +109,29 @@ Deno.test("Registry.pick() takes the lowest-priority pool first and moves on whe
   assert.equal(none.kind === "none" && none.readyAt, Infinity);
 });
 
+Deno.test("Registry.pick() keeps each pool's round-robin apart and never picks a backend of an unknown pool", () => {
+  const r = registry(
+    [
+      spec("p2-a", { pool_id: "p2" }),
+      spec("orphan", { pool_id: "gone" }),
+      spec("p1-a", { pool_id: "p1" }),
+      spec("p2-b", { pool_id: "p2" }),
+      spec("p1-b", { pool_id: "p1" }),
+    ],
+    { pools: [pool("p2", 5), pool("p1", 5)] },
+  );
+  // Same priority: pools go by id, so p1 first, alternating its own two.
+  assert.deepEqual(picks(r, 4), ["p1-a", "p1-b", "p1-a", "p1-b"]);
+  const p2 = new Set(["p1-a", "p1-b"]);
+  assert.deepEqual([0, 1, 2].map(() => picked(r.pick("gpt-test", T0, p2))), [
+    "p2-a",
+    "p2-b",
+    "p2-a",
+  ]);
+  const none = r.pick("gpt-test", T0, new Set(["p1-a", "p1-b", "p2-a", "p2-b"]));
+  assert.equal(none.kind, "none");
+});
+
 Deno.test("Registry.pick() spreads a pool by smooth weighted round-robin", () => {
   const r = registry([spec("a", { weight: 2 }), spec("b", { weight: 1 })]);
   assert.deepEqual(picks(r, 6), ["a", "b", "a", "a", "b", "a"]);
