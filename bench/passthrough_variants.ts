@@ -52,6 +52,33 @@ export const VARIANTS: Record<string, { about: string; make: () => Handler }> = 
       });
     },
   },
+  "fetch-parsed": {
+    about: "a minimal gateway: both bodies read whole and parsed as JSON, its own headers",
+    make: () => {
+      const utf8 = new TextDecoder();
+      return async (req, target) => {
+        const body = await req.bytes();
+        JSON.parse(utf8.decode(body)); // a gateway routes by the model in the body
+        const res = await fetch(target, {
+          method: req.method,
+          headers: {
+            "content-type": "application/json",
+            authorization: req.headers.get("authorization") ?? "",
+          },
+          body,
+        });
+        const answer = await res.bytes();
+        JSON.parse(utf8.decode(answer)); // ...and counts the usage in the answer
+        return new Response(answer, {
+          status: res.status,
+          headers: {
+            "content-type": res.headers.get("content-type") ?? "application/json",
+            "x-request-id": crypto.randomUUID(),
+          },
+        });
+      };
+    },
+  },
   "fetch-few-headers": {
     about: "only content-type and authorization forwarded, one header back",
     make: () => async (req, target) => {
