@@ -53,12 +53,14 @@ export const VARIANTS: Record<string, { about: string; make: () => Handler }> = 
     },
   },
   "fetch-parsed": {
-    about: "a minimal gateway: both bodies read whole and parsed as JSON, its own headers",
+    about:
+      "a minimal gateway: both bodies read whole and parsed as JSON (streams relayed), own headers",
     make: () => {
       const utf8 = new TextDecoder();
       return async (req, target) => {
         const body = await req.bytes();
-        JSON.parse(utf8.decode(body)); // a gateway routes by the model in the body
+        // A gateway routes by the model in the body...
+        const stream = JSON.parse(utf8.decode(body)).stream === true;
         const res = await fetch(target, {
           method: req.method,
           headers: {
@@ -67,15 +69,14 @@ export const VARIANTS: Record<string, { about: string; make: () => Handler }> = 
           },
           body,
         });
+        const headers = {
+          "content-type": res.headers.get("content-type") ?? "application/json",
+          "x-request-id": crypto.randomUUID(),
+        };
+        if (stream) return new Response(res.body, { status: res.status, headers });
         const answer = await res.bytes();
         JSON.parse(utf8.decode(answer)); // ...and counts the usage in the answer
-        return new Response(answer, {
-          status: res.status,
-          headers: {
-            "content-type": res.headers.get("content-type") ?? "application/json",
-            "x-request-id": crypto.randomUUID(),
-          },
-        });
+        return new Response(answer, { status: res.status, headers });
       };
     },
   },
