@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG } from "../../src/gateway_config.ts";
 import { secretHint } from "../../src/secrets/token_hash.ts";
+import { requestEntry } from "../helpers/request_entry.ts";
 import { FakeClock, startTestRuntime, type TestRuntime } from "../helpers/test_runtime.ts";
 
 type Obj = Record<string, unknown>;
@@ -856,40 +857,19 @@ Deno.test("GET /api/status lists a status row per backend", async () => {
   );
 });
 
-function requestEntry(id: string, ts: number, over: Obj = {}) {
-  return {
-    id,
-    ts,
-    model: "gpt-4o",
-    upstream_model: "gpt-4o",
-    backend_id: "b1",
-    pool_id: "primary",
-    key_id: null,
-    status: 200,
-    outcome: "ok" as const,
-    stream: false,
-    attempts: [{ backend_id: "b1", status: 200, reason: "ok", ms: 100 }],
-    latency_ms: 100,
-    ttfb_ms: 40,
-    prompt_tokens: 10,
-    completion_tokens: 5,
-    total_tokens: 15,
-    error: null,
-    ...over,
-  };
-}
-
 Deno.test("GET /api/usage aggregates the last day by group_by, including queued writes", async () => {
   const { rt, clock } = await runtime();
   await using _ = rt;
   assert.deepEqual(await data(rt.admin("GET", "/api/usage")), []);
   const now = clock.now();
   const { requests, writes } = rt.deps.store;
-  writes.enqueue(() => requests.insert(requestEntry("r1", now - 1000)));
+  writes.enqueue(() => requests.insert(requestEntry({ id: "r1", ts: now - 1000 })));
   writes.enqueue(() =>
-    requests.insert(requestEntry("r2", now - 2000, { model: "gpt-4o-mini", latency_ms: 300 }))
+    requests.insert(
+      requestEntry({ id: "r2", ts: now - 2000, model: "gpt-4o-mini", latency_ms: 300 }),
+    )
   );
-  writes.enqueue(() => requests.insert(requestEntry("r3", now - 2 * 86_400_000)));
+  writes.enqueue(() => requests.insert(requestEntry({ id: "r3", ts: now - 2 * 86_400_000 })));
   const rows = await data<Obj[]>(rt.admin("GET", "/api/usage"));
   assert.deepEqual(rows, [{
     key: "b1",
@@ -932,7 +912,7 @@ Deno.test("GET /api/requests lists newest first, with limit and before paging", 
   const now = clock.now();
   for (let i = 0; i < 5; i++) {
     rt.deps.store.writes.enqueue(() =>
-      rt.deps.store.requests.insert(requestEntry(`r${i}`, now - (5 - i) * 1000))
+      rt.deps.store.requests.insert(requestEntry({ id: `r${i}`, ts: now - (5 - i) * 1000 }))
     );
   }
   const all = await data<Obj[]>(rt.admin("GET", "/api/requests"));

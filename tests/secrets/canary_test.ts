@@ -5,6 +5,7 @@
  * SQLite file or its WAL.
  */
 import assert from "node:assert/strict";
+import { requestEntry } from "../helpers/request_entry.ts";
 import { FakeClock, startTestRuntime } from "../helpers/test_runtime.ts";
 
 /** Where `needle` occurs in `haystack`, or -1. */
@@ -86,25 +87,7 @@ Deno.test("a provider key (canary) appears in no response, log line, database or
     rt.deps.registry.report("b2", { kind: "auth" }, clock.now());
     await call("POST", "/api/backends/b2/clear-cooldown", undefined, 200);
     rt.deps.store.writes.enqueue(() =>
-      rt.deps.store.requests.insert({
-        id: "r1",
-        ts: clock.now() - 1000,
-        model: "gpt-4o",
-        upstream_model: "gpt-4o",
-        backend_id: "b1",
-        pool_id: "primary",
-        key_id: null,
-        status: 200,
-        outcome: "ok",
-        stream: false,
-        attempts: [{ backend_id: "b1", status: 200, reason: "ok", ms: 12 }],
-        latency_ms: 12,
-        ttfb_ms: 5,
-        prompt_tokens: 1,
-        completion_tokens: 1,
-        total_tokens: 2,
-        error: null,
-      })
+      rt.deps.store.requests.insert(requestEntry({ id: "r1", ts: clock.now() - 1000 }))
     );
     await call("POST", "/api/keys", { name: "client" }, 201);
 

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type { RequestEntry } from "../../src/store/request_repo.ts";
 import { tempStore } from "./temp_store.ts";
+import { requestEntry } from "../helpers/request_entry.ts";
 
 const HOUR = 3_600_000;
 /** 2026-11-27T10:00:00Z */
@@ -14,26 +15,7 @@ const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 let seq = 0;
 function entry(over: Partial<RequestEntry> = {}): RequestEntry {
   seq++;
-  return {
-    id: `req_${String(seq).padStart(4, "0")}`,
-    ts: T0,
-    model: "gpt-4o",
-    upstream_model: "gpt-4o",
-    backend_id: "b1",
-    pool_id: "primary",
-    key_id: "key_1",
-    status: 200,
-    outcome: "ok",
-    stream: false,
-    attempts: [{ backend_id: "b1", status: 200, reason: "ok", ms: 10 }],
-    latency_ms: 100,
-    ttfb_ms: 50,
-    prompt_tokens: 10,
-    completion_tokens: 5,
-    total_tokens: 15,
-    error: null,
-    ...over,
-  };
+  return requestEntry({ id: `req_${String(seq).padStart(4, "0")}`, ts: T0, ...over });
 }
 
 Deno.test("RequestRepo.insert() and list() round-trip a record with ISO ts and parsed attempts", () => {

@@ -11,31 +11,21 @@ import { openDatabase } from "../../src/store/database.ts";
 import type { RequestEntry } from "../../src/store/request_repo.ts";
 import { RequestWriter } from "../../src/store/request_writer.ts";
 import { tempStore } from "./temp_store.ts";
+import { requestEntry } from "../helpers/request_entry.ts";
 
 /** Long enough that the batch timer never fires during a test. */
 const NEVER = 3_600_000;
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 
 function entry(id: string, ts = T0): RequestEntry {
-  return {
+  return requestEntry({
     id,
     ts,
-    model: "gpt-4o",
-    upstream_model: "gpt-4o",
-    backend_id: "b1",
-    pool_id: "primary",
-    key_id: null,
-    status: 200,
-    outcome: "ok",
-    stream: false,
     attempts: [{ backend_id: "b1", status: 200, reason: "ok", ms: 4 }],
-    latency_ms: 12,
-    ttfb_ms: 5,
     prompt_tokens: 3,
     completion_tokens: 4,
     total_tokens: 7,
-    error: null,
-  };
+  });
 }
 
 function ids(t: ReturnType<typeof tempStore>): string[] {
