@@ -4,7 +4,7 @@
  * is the noise figure every result should be read with.
  */
 
-import { processTree, readProc } from "./procfs.ts";
+import { processTree, readProc, threadStats } from "./procfs.ts";
 
 const TICKS = 100; // USER_HZ on Linux
 
@@ -32,6 +32,8 @@ interface Snapshot {
   ours: number;
   /** The target's process tree alone. */
   target: number;
+  /** Each thread of the target's tree (`PID/TID`). */
+  threads: Map<string, number>;
 }
 
 /** Machine and benchmark CPU ticks at one instant. */
@@ -42,13 +44,17 @@ async function snapshot(target: number, others: number[]): Promise<Snapshot> {
     for (const p of await processTree(pid)) if (!targetTree.includes(p)) otherTree.push(p);
   }
   const path = (p: number) => `/proc/${p}/stat`;
-  const files = await readProc(["/proc/stat", ...targetTree.map(path), ...otherTree.map(path)]);
+  const [files, threads] = await Promise.all([
+    readProc(["/proc/stat", ...targetTree.map(path), ...otherTree.map(path)]),
+    threadStats(targetTree),
+  ]);
   const sum = (pids: number[]) => pids.reduce((n, p) => n + processTicks(files.get(path(p))), 0);
   const targetTicks = sum(targetTree);
   return {
     ...machineTicks(files.get("/proc/stat")),
     ours: targetTicks + sum(otherTree),
     target: targetTicks,
+    threads: new Map([...threads].map(([id, stat]) => [id, processTicks(stat)])),
   };
 }
 
@@ -60,6 +66,13 @@ export interface CpuUse {
   foreignCpuPct: number;
   /** CPU the target's process tree used, in ms. */
   targetCpuMs: number;
+  /**
+   * CPU of the target's busiest thread, in ms. A Deno or Node server runs
+   * its JavaScript, its HTTP server and its fetch client on one thread, so
+   * when that thread is saturated it alone bounds the throughput, however
+   * idle the rest of the machine is.
+   */
+  busiestThreadCpuMs: number;
 }
 
 /** A started CPU window over the given long-lived benchmark processes. */
@@ -84,9 +97,17 @@ export async function cpuWindow(target: number, others: number[]): Promise<CpuWi
         benchCpuPct: (100 * ours) / total,
         foreignCpuPct: Math.max(0, (100 * (busy - ours)) / total),
         targetCpuMs: ((now.target - start.target) * 1000) / TICKS,
+        busiestThreadCpuMs: (busiest(start.threads, now.threads) * 1000) / TICKS,
       };
     },
   };
+}
+
+/** The most ticks any one thread spent between two snapshots. */
+function busiest(before: Map<string, number>, after: Map<string, number>): number {
+  let most = 0;
+  for (const [id, ticks] of after) most = Math.max(most, ticks - (before.get(id) ?? 0));
+  return most;
 }
 
 /** Converts `times` output (bash builtin, second line: children's user and system time) to ticks. */

@@ -29,6 +29,8 @@ function summarise(c: number, list: LoadRun[]): LoadLevel {
       meanMs: med((x) => x.latencyMs.mean),
       foreignCpuPct: med((x) => x.foreignCpuPct),
       cpuUsPerRequest: med((x) => x.cpuUsPerRequest),
+      busiestThreadUsPerRequest: med((x) => x.busiestThreadUsPerRequest),
+      busiestThreadPct: med((x) => x.busiestThreadPct),
     },
     best: {
       rps: Math.max(...list.map((x) => x.rps)),
@@ -63,8 +65,15 @@ export async function measureLoad(
       const window = await cpuWindow(t.pid, [mockPid]);
       const res = await wrk(t, c, s.durationS);
       const cpu = await window.end(res.cpuTicks);
-      const cpuUsPerRequest = (1000 * cpu.targetCpuMs) / Math.max(1, res.requests);
-      const run = { ...res, ...cpu, cpuUsPerRequest, repeats: attempt };
+      const requests = Math.max(1, res.requests);
+      const run = {
+        ...res,
+        ...cpu,
+        cpuUsPerRequest: (1000 * cpu.targetCpuMs) / requests,
+        busiestThreadUsPerRequest: (1000 * cpu.busiestThreadCpuMs) / requests,
+        busiestThreadPct: (100 * cpu.busiestThreadCpuMs) / (1000 * res.durationS),
+        repeats: attempt,
+      };
       const noisy = run.foreignCpuPct > NOISY_PCT;
       if (!noisy || attempt >= NOISY_RETRIES || repeatsLeft <= 0) return run;
       repeatsLeft--;

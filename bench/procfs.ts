@@ -22,6 +22,24 @@ export async function readProc(paths: string[]): Promise<Map<string, string>> {
   return found;
 }
 
+/** The `stat` line of every thread of `pids`, keyed by `PID/TID`; exited ones are left out. */
+export async function threadStats(pids: number[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (pids.length === 0) return found;
+  // The shell expands the task globs; grep prints each file with its path.
+  const globs = pids.map((p) => `/proc/${p}/task/*/stat`).join(" ");
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `grep -H -s '' ${globs}`],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const m = /^\/proc\/(\d+)\/task\/(\d+)\/stat:(.*)$/.exec(line);
+    if (m) found.set(`${m[1]}/${m[2]}`, m[3]!);
+  }
+  return found;
+}
+
 /** Process ids of `pid` and all its descendants. */
 export async function processTree(pid: number): Promise<number[]> {
   const out = [pid];

@@ -59,6 +59,10 @@ export function renderTables(r: RunResults): string {
     `most a quarter of the runs in all).`,
     `- CPU µs/request: CPU time of the configuration's own processes (for direct, the mock's) over ` +
     `the requests served. It is the figure least disturbed by other work on the machine.`,
+    `- Busiest thread: the CPU of the configuration's busiest thread over the requests served, and ` +
+    `how much of one core it took. Deno and Node run JavaScript, the HTTP server and the fetch client ` +
+    `on one thread (nginx: its one worker), so a thread near 100% is what caps that configuration's ` +
+    `req/s while the rest of the machine still has room.`,
     "",
     "### Commands",
     "",

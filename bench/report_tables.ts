@@ -11,13 +11,13 @@ export function loadTables(r: RunResults): string[] {
     out.push(
       `#### ${c} connection${c === 1 ? "" : "s"}`,
       "",
-      "| configuration | req/s | p50 ms | p99 ms | CPU µs/request | failed | req/s vs bare Deno | other CPU on the machine |",
-      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      "| configuration | req/s | p50 ms | p99 ms | CPU µs/request | busiest thread µs/request | busiest thread, % of a core | failed | req/s vs bare Deno | other CPU on the machine |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     );
     for (const t of r.targets) {
       const l = level(t, c);
       if (!t.available || !l) {
-        out.push(unavailableRow(t, 8));
+        out.push(unavailableRow(t, 10));
         continue;
       }
       const base = level(pass, c)?.median.rps;
@@ -25,6 +25,8 @@ export function loadTables(r: RunResults): string[] {
       out.push(
         `| ${t.label} | ${fmtInt(m.rps)} | ${fmtMs(m.p50Ms)} | ${fmtMs(m.p99Ms)} | ${
           fmtInt(m.cpuUsPerRequest)
+        } | ${fmtInt(m.busiestThreadUsPerRequest)} | ${
+          fmtPct(m.busiestThreadPct)
         } | ${l.failed} | ${base ? fmtPct((100 * l.median.rps) / base) : "–"} | ${
           fmtPct(l.median.foreignCpuPct)
         } |`,

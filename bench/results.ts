@@ -10,6 +10,10 @@ import type { WrkResult } from "./wrk.ts";
 export interface LoadRun extends WrkResult, CpuUse {
   /** CPU the configuration's own processes spent per request, µs (the mock's for direct). */
   cpuUsPerRequest: number;
+  /** CPU of the configuration's busiest thread per request, µs. */
+  busiestThreadUsPerRequest: number;
+  /** How busy that thread was over the run, percent of one core. */
+  busiestThreadPct: number;
   /** How many times the run was repeated because the machine was busy with other work. */
   repeats: number;
 }
@@ -25,6 +29,9 @@ export interface LoadLevel {
     meanMs: number;
     foreignCpuPct: number;
     cpuUsPerRequest: number;
+    /** Absent in results recorded before it was measured. */
+    busiestThreadUsPerRequest?: number;
+    busiestThreadPct?: number;
   };
   /** The best of the runs, figure by figure: noise from a shared machine only ever slows a run. */
   best: { rps: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number };
