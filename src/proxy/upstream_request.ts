@@ -33,7 +33,7 @@ export function buildUpstreamRequest(
   let body: BodyInit = call.raw;
   // Re-serialise only when something changes: most requests go up byte for byte.
   if (model !== call.model || askUsage) {
-    const changed: Record<string, unknown> = { ...call.body, model };
+    const changed: Record<string, unknown> = { ...exactBody(call), model };
     if (askUsage) {
       const opts = typeof changed.stream_options === "object" && changed.stream_options !== null
         ? changed.stream_options
@@ -52,6 +52,40 @@ export function buildUpstreamRequest(
     upstreamModel: model,
     init: { method: "POST", headers, body, signal },
   };
+}
+
+/**
+ * The client's body for re-serialising. A number that JSON.stringify would
+ * not write back as sent (an integer beyond 2^53 such as a 64-bit `seed`,
+ * or one too large for a double) makes this re-read the body keeping every
+ * number's source text; other bodies, nearly all of them, are used as parsed.
+ */
+function exactBody(call: ClientCall): Record<string, unknown> {
+  if (!hasLossyNumber(call.body)) return call.body;
+  return JSON.parse(utf8.decode(call.raw), keepNumberSource);
+}
+
+const utf8 = new TextDecoder();
+
+function hasLossyNumber(value: unknown): boolean {
+  if (typeof value === "number") {
+    return !Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value));
+  }
+  if (typeof value !== "object" || value === null) return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) {
+    if (hasLossyNumber(v)) return true;
+  }
+  return false;
+}
+
+/** JSON.parse's source-text access (V8): the literal a number was parsed from. */
+type ReviverContext = { source?: string };
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+function keepNumberSource(_key: string, value: unknown, context?: ReviverContext): unknown {
+  return typeof value === "number" && context?.source !== undefined
+    ? rawJSON(context.source)
+    : value;
 }
 
 /**

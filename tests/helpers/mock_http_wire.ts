@@ -82,7 +82,10 @@ export interface Req {
   method: string;
   path: string;
   headers: Headers;
+  /** The body parsed as JSON, or null. */
   body: unknown;
+  /** The body as sent, for byte-level checks. */
+  text: string;
 }
 
 export async function readRequest(wire: Wire): Promise<Req | null> {
@@ -99,13 +102,14 @@ export async function readRequest(wire: Wire): Promise<Req | null> {
     ? await readChunked(wire)
     : await wire.take(Number(headers.get("content-length") ?? 0));
   if (!body) return null;
+  const text = dec.decode(body);
   let json: unknown = null;
   try {
-    json = body.length ? JSON.parse(dec.decode(body)) : null;
+    json = text.length ? JSON.parse(text) : null;
   } catch {
     // Not JSON: recorded as null.
   }
-  return { method, path: new URL(target, "http://mock").pathname, headers, body: json };
+  return { method, path: new URL(target, "http://mock").pathname, headers, body: json, text };
 }
 
 // https://www.rfc-editor.org/rfc/rfc9112#section-7.1 (chunk extensions and trailers ignored)

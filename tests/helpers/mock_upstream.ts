@@ -73,6 +73,8 @@ export interface RecordedRequest {
   headers: Headers;
   /** The parsed JSON body, or null. */
   body: unknown;
+  /** The body as sent, for byte-level checks. */
+  text: string;
   /** The name of the mock that received it. */
   backend: string;
   /** Settles when the connection that carried it closes: the client went away, or the mock closed. */

@@ -112,6 +112,37 @@ Deno.test("model_map rewrites the model sent upstream; the upstream body comes b
   assert.equal(await raw.text(), JSON.stringify(body));
 });
 
+Deno.test("a body with nothing to change goes upstream byte for byte", async () => {
+  await using p = await startProxy({ backends: [{ id: "b1" }] });
+  const sent = `{ "model": "gpt-test", "seed": 12345678901234567890, "temperature": 1.0,
+    "messages": [{"role": "user", "content": "caf\u00e9"}] }`;
+  const res = await p.post("/chat/completions", sent);
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  assert.equal(p.mock("b1").requests[0]?.text, sent);
+});
+
+Deno.test("a body Sidecar re-serialises keeps numbers beyond 2^53 exactly", async () => {
+  await using p = await startProxy({
+    backends: [{ id: "b1", model_map: { "gpt-test": "gpt-test-2024-08-06" } }],
+  });
+  // Streamed: Sidecar adds stream_options; mapped: it rewrites the model. Both re-serialise.
+  const stream = await p.post(
+    "/chat/completions",
+    `{"model":"gpt-test","stream":true,"seed":12345678901234567890,"logprobs":false,` +
+      `"top_logprobs":null,"n":1,"temperature":0.7,"messages":[{"role":"user","content":"hi"}]}`,
+  );
+  assert.equal(stream.status, 200);
+  await stream.text();
+  const upstream = p.mock("b1").requests[0]!;
+  assert.match(upstream.text, /"seed":12345678901234567890[,}]/);
+  assert.match(upstream.text, /"temperature":0\.7[,}]/);
+  assert.deepEqual((upstream.body as { stream_options: unknown }).stream_options, {
+    include_usage: true,
+  });
+  assert.equal((upstream.body as { model: string }).model, "gpt-test-2024-08-06");
+});
+
 Deno.test("stream chat: chunks arrive and the usage chunk Sidecar asked for is hidden", async () => {
   await using p = await startProxy({ backends: [{ id: "b1" }] });
   p.mock("b1").script({ kind: "stream", chunks: ["Hel", "lo", "!"] });
