@@ -52,21 +52,29 @@ export const FormCard: FC<FormCardProps> = (p) => {
             {p.mode === "create" ? `Create ${p.noun}` : "Save changes"}
           </button>
           {p.mode === "edit"
-            ? (
-              <a
-                class="btn"
-                href={p.listHref}
-                hx-get={p.listHref}
-                hx-target={`#${p.id}`}
-                hx-swap="outerHTML"
-                hx-push-url="true"
-              >
-                Cancel
-              </a>
-            )
+            ? <CardLink href={p.listHref} card={p.id} class="btn">Cancel</CardLink>
             : null}
         </div>
       </form>
     </section>
   );
 };
+
+/**
+ * A link that loads `href` into the form card `#card` and puts it in the
+ * address bar; without JavaScript it is a plain link to the same page.
+ */
+export const CardLink: FC<
+  { href: string; card: string; class: string; scrollTo?: boolean; children: Child }
+> = (p) => (
+  <a
+    class={p.class}
+    href={p.href}
+    hx-get={p.href}
+    hx-target={`#${p.card}`}
+    hx-swap={p.scrollTo ? "outerHTML show:top" : "outerHTML"}
+    hx-push-url="true"
+  >
+    {p.children}
+  </a>
+);

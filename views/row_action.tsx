@@ -6,6 +6,7 @@
  */
 import type { FC } from "hono/jsx";
 import { CsrfField } from "./fields.tsx";
+import { CardLink } from "./form_card.tsx";
 
 // Server-rendered once: list items need no `key` (hono/jsx would print it as an attribute).
 const hidden = (name: string, value: string) => <input type="hidden" name={name} value={value} />;
@@ -44,14 +45,5 @@ export const RowAction: FC<RowActionProps> = (p) => (
 
 /** The Edit link of a row: loads `href` into the form card `#target` and scrolls to it. */
 export const EditLink: FC<{ href: string; target: string }> = (p) => (
-  <a
-    class="btn small"
-    href={p.href}
-    hx-get={p.href}
-    hx-target={`#${p.target}`}
-    hx-swap="outerHTML show:top"
-    hx-push-url="true"
-  >
-    Edit
-  </a>
+  <CardLink href={p.href} card={p.target} class="btn small" scrollTo>Edit</CardLink>
 );

@@ -216,7 +216,7 @@ export class Registry {
    * if none ever will be.
    */
   readyAt(model: string, now: number, exclude: ReadonlySet<string> = NONE): number {
-    const policy = this.policy;
+    const policy = this.#policy;
     let earliest = Infinity;
     for (const b of this.candidates(model)) {
       if (exclude.has(b.id)) continue;
@@ -232,7 +232,7 @@ export class Registry {
     const b = this.#backends.get(id);
     if (!b) return;
     const before = b.health;
-    const { next, cooldown } = record(before, outcome, now, this.policy);
+    const { next, cooldown } = record(before, outcome, now, this.#policy);
     b.health = next;
     if (next !== before) this.#onHealth(id, next, cooldown ? { started: cooldown, now } : { now });
   }
@@ -266,7 +266,7 @@ export class Registry {
 
   /** Live status of every backend (CONTRACT §3 status row). */
   status(now: number): StatusRow[] {
-    const policy = this.policy;
+    const policy = this.#policy;
     return [...this.#backends.values()].map((b) => {
       const a = availability(b.health, now, policy);
       const until = b.health.health.state === "cooling" ? b.health.health.until : null;
