@@ -7,7 +7,7 @@
  * (default: the latest full run, else the latest quick run).
  */
 
-import { checksTable, headline } from "./report_checks.ts";
+import { baselineTable, checksTable, headline } from "./report_checks.ts";
 import { fmtPct } from "./report_format.ts";
 import {
   addedLatencyTable,
@@ -71,6 +71,7 @@ export function renderTables(r: RunResults): string {
     "### Targets",
     "",
     ...checksTable(r),
+    ...baselineTable(r),
     "### Throughput and latency (non-streaming chat completions)",
     "",
     ...loadTables(r),

@@ -136,6 +136,34 @@ export function checksTable(r: RunResults): string[] {
   return out;
 }
 
+/**
+ * This tree's Sidecar against the `--baseline` checkout's, level by level:
+ * the same run, so the ratio is the change's cost (or gain) and not the VM's
+ * drift between runs. Empty when no baseline ran.
+ */
+export function baselineTable(r: RunResults): string[] {
+  const now = byId(r, "sidecar");
+  const before = byId(r, "sidecar_baseline");
+  if (!now || !before) return [];
+  const out = [
+    `This tree against ${before.label.replace(/^Sidecar, 1 backend, /, "the ")}, same run:`,
+    "",
+    "| connections | req/s before | req/s after | after / before | p50 before → after | p99 before → after |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const c of Object.keys(now.load ?? {}).map(Number).sort((a, b) => a - b)) {
+    const a = level(before, c)?.median;
+    const b = level(now, c)?.median;
+    if (!a || !b) continue;
+    out.push(
+      `| ${c} | ${fmtInt(a.rps)} | ${fmtInt(b.rps)} | ${fmtPct((100 * b.rps) / a.rps)} | ` +
+        `${fmtMs(a.p50Ms)} → ${fmtMs(b.p50Ms)} ms | ${fmtMs(a.p99Ms)} → ${fmtMs(b.p99Ms)} ms |`,
+    );
+  }
+  out.push("");
+  return out;
+}
+
 /** One sentence of headline figures, for the README. */
 export function headline(r: RunResults): string {
   const sc = byId(r, "sidecar");

@@ -8,7 +8,8 @@
  * Other flags: `--soak` / `--no-soak`, `--clients` / `--no-clients` (the
  * upstream-client study), `--targets=direct,passthrough,...`,
  * `--out=DIR` (raw JSON; default bench/results), `--no-report` (leave
- * bench/RESULTS.md alone).
+ * bench/RESULTS.md alone), `--baseline=DIR` (also run Sidecar from another
+ * checkout, as `sidecar_baseline`: before and after in one run).
  *
  * Set BENCH_REQUIRE_SIDECAR=1 to make a Sidecar that will not start a
  * failure rather than a "not available" row.
@@ -87,7 +88,7 @@ async function main(): Promise<number> {
       let target: Target;
       try {
         log(`starting ${id}`);
-        target = await startTarget(id, mock, log);
+        target = await startTarget(id, mock, log, flags.baseline);
       } catch (e) {
         row.reason = errorText(e);
         log(`${id} not available: ${row.reason.split("\n")[0]}`);
@@ -168,7 +169,7 @@ async function main(): Promise<number> {
           running.delete(id);
           let t: Target;
           try {
-            t = await startTarget(id, mock, log);
+            t = await startTarget(id, mock, log, flags.baseline);
           } catch (e) {
             log(`${id}: no soak, a fresh process would not start: ${errorText(e)}`);
             continue;

@@ -53,6 +53,8 @@ export const MODES: Record<Mode, ModeSettings> = {
 
 /** Every configuration, in table order. */
 export const ALL_TARGETS = ["direct", "nginx", "passthrough", "sidecar", "sidecar_3x3", "portkey"];
+/** Sidecar from the `--baseline` checkout. */
+export const BASELINE_TARGET = "sidecar_baseline";
 /** The smoke mode's configurations: none needs wrk, nginx or Portkey. */
 export const SMOKE_TARGETS = ["direct", "passthrough", "sidecar", "sidecar_3x3"];
 /** Soaked configurations: Sidecar, and the bare passthrough as the control. */
@@ -67,6 +69,7 @@ export const LABELS: Record<string, string> = {
   passthrough: "bare Deno fetch passthrough",
   sidecar: "Sidecar, 1 backend",
   sidecar_3x3: "Sidecar, 3 pools × 3 backends",
+  sidecar_baseline: "Sidecar, 1 backend, baseline tree",
   portkey: "Portkey gateway (Node)",
 };
 
@@ -92,9 +95,16 @@ export interface Flags {
   targets: string[];
   out: string;
   report: boolean;
+  /**
+   * Another checkout of Sidecar (e.g. `git worktree add /tmp/base HEAD~3`)
+   * measured as `sidecar_baseline` beside this tree's, so a change's
+   * before and after come from the same run.
+   */
+  baseline?: string;
 }
 
-const KNOWN = /^--(smoke|quick|full|soak|no-soak|clients|no-clients|no-report|targets=.*|out=.*)$/;
+const KNOWN =
+  /^--(smoke|quick|full|soak|no-soak|clients|no-clients|no-report|targets=.*|out=.*|baseline=.+)$/;
 
 /** Parses `deno task bench` flags; throws on an unknown flag or target. */
 export function parseFlags(args: string[]): Flags {
@@ -105,9 +115,16 @@ export function parseFlags(args: string[]): Flags {
   if (unknown.length) {
     throw new Error(`Unknown flag(s): ${unknown.map((a) => `"${a}"`).join(", ")}`);
   }
+  const baseline = value("--baseline");
   const targets = value("--targets")?.split(",").map((s) => s.trim()).filter(Boolean) ??
     (mode === "smoke" ? SMOKE_TARGETS : ALL_TARGETS);
-  const bad = targets.filter((t) => !ALL_TARGETS.includes(t));
+  if (baseline && !targets.includes(BASELINE_TARGET)) {
+    // Right after this tree's Sidecar, so the two sit side by side in every table.
+    const at = targets.indexOf("sidecar");
+    targets.splice(at < 0 ? targets.length : at + 1, 0, BASELINE_TARGET);
+  }
+  const known = baseline ? [...ALL_TARGETS, BASELINE_TARGET] : ALL_TARGETS;
+  const bad = targets.filter((t) => !known.includes(t));
   if (bad.length) throw new Error(`Unknown target(s): ${bad.map((t) => `"${t}"`).join(", ")}`);
   return {
     mode,
@@ -117,5 +134,6 @@ export function parseFlags(args: string[]): Flags {
     targets,
     out: value("--out") ?? new URL("results", import.meta.url).pathname,
     report: mode !== "smoke" && !has("--no-report"),
+    ...(baseline !== undefined && { baseline }),
   };
 }

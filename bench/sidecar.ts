@@ -14,6 +14,21 @@ export type SidecarLayout = "single" | "pools";
 const repoRoot = new URL("..", import.meta.url).pathname;
 const mainTs = `${repoRoot}main.ts`;
 
+/** The commit a checkout is at, for the baseline's label. */
+async function describeCheckout(dir: string): Promise<string> {
+  try {
+    const out = await new Deno.Command("git", {
+      args: ["-C", dir, "log", "-1", "--format=%h"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const rev = new TextDecoder().decode(out.stdout).trim();
+    return rev ? `at ${rev}` : dir;
+  } catch {
+    return dir;
+  }
+}
+
 /** True when Sidecar's entry point exists in this checkout. */
 export async function sidecarPresent(): Promise<boolean> {
   try {
@@ -67,12 +82,19 @@ async function admin(
   return text ? JSON.parse(text) : null;
 }
 
-/** Starts Sidecar on a free port with a fresh data dir and configures it against the mock. */
+/**
+ * Starts Sidecar on a free port with a fresh data dir and configures it
+ * against the mock. `root` is the checkout to run (default: this one; the
+ * bench's `--baseline` passes another, measured as `sidecar_baseline`).
+ */
 export async function startSidecar(
   mockUrl: string,
   layout: SidecarLayout,
   denoFlags: string[] = [],
+  root: string = repoRoot,
 ): Promise<Target> {
+  const baseline = root !== repoRoot;
+  const checkout = root.endsWith("/") ? root : `${root}/`;
   const dataDir = await Deno.makeTempDir({ prefix: "sidecar-bench-data-" });
   const token = `bench-admin-${crypto.randomUUID()}`;
   const child = await spawnChild({
@@ -82,7 +104,7 @@ export async function startSidecar(
       "run",
       "-A",
       ...denoFlags,
-      mainTs,
+      `${checkout}main.ts`,
       "serve",
       "--host",
       "127.0.0.1",
@@ -93,7 +115,7 @@ export async function startSidecar(
     ],
     env: { SIDECAR_ADMIN_TOKEN: token, SIDECAR_LOG_LEVEL: "warn" },
     // The project's deno.json (import map) is found from the repo root, never bench/package.json.
-    cwd: repoRoot,
+    cwd: checkout,
     timeoutMs: 60000,
   }).catch(async (e) => {
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
@@ -138,8 +160,12 @@ export async function startSidecar(
       // Keep the admin token, which the contract accepts as a client key too.
     }
     const target: Target = {
-      id: layout === "single" ? "sidecar" : "sidecar_3x3",
-      label: layout === "single" ? "Sidecar, 1 backend" : "Sidecar, 3 pools × 3 backends",
+      id: baseline ? "sidecar_baseline" : layout === "single" ? "sidecar" : "sidecar_3x3",
+      label: baseline
+        ? `Sidecar, 1 backend, baseline tree (${await describeCheckout(checkout)})`
+        : layout === "single"
+        ? "Sidecar, 1 backend"
+        : "Sidecar, 3 pools × 3 backends",
       url: base + CHAT_PATH,
       headers: { authorization: `Bearer ${clientKey}` },
       pid: child.pid,

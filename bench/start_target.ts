@@ -11,6 +11,7 @@ export async function startTarget(
   id: string,
   mock: Child,
   log: (msg: string) => void,
+  baseline?: string,
 ): Promise<Target> {
   switch (id) {
     case "direct":
@@ -26,6 +27,9 @@ export async function startTarget(
     case "sidecar_3x3":
       if (!(await sidecarPresent())) throw new Error("main.ts does not exist yet");
       return await startSidecar(mock.url, id === "sidecar" ? "single" : "pools");
+    case "sidecar_baseline":
+      if (!baseline) throw new Error("no --baseline=DIR given");
+      return await startSidecar(mock.url, "single", [], baseline);
     case "portkey":
       await ensurePortkeyInstalled(log);
       return await startPortkey(mock.url);
