@@ -132,6 +132,53 @@ Deno.test("POST /login never redirects off-site", async () => {
   }
 });
 
+/** `next` values that must never leave the site, as they appear in a URL's query. */
+const HOSTILE_NEXT = [
+  "//evil.example/x",
+  "/\\evil.example/x",
+  "/%09/evil.example/x",
+  "/%0d%0a/x",
+  "https://evil.example/x",
+  "javascript:alert(1)",
+  "/%5Cevil.example",
+  "/\t/evil.example/x",
+  "%2F%2Fevil.example",
+  "/%2F/evil.example",
+  "///evil.example",
+  "/%00x",
+];
+
+Deno.test("GET /login while signed in: a hostile next falls back to /", async () => {
+  await using rt = await startTestRuntime();
+  const client = await signIn(rt);
+  for (const next of HOSTILE_NEXT) {
+    const res = await client.get(`/login?next=${next}`);
+    assert.equal(res.status, 302, next);
+    assert.equal(res.headers.get("location"), "/", next);
+  }
+});
+
+Deno.test("POST /login: a hostile next falls back to /, a local one is kept", async () => {
+  await using rt = await startTestRuntime();
+  for (const next of HOSTILE_NEXT.map(decodeURIComponent)) {
+    const res = await rt.app.request(login(ADMIN_TOKEN, { next }));
+    assert.equal(res.status, 303, JSON.stringify(next));
+    assert.equal(res.headers.get("location"), "/", JSON.stringify(next));
+  }
+  const local = await rt.app.request(login(ADMIN_TOKEN, { next: "/usage?range=7d#chart" }));
+  assert.equal(local.headers.get("location"), "/usage?range=7d");
+  const spaced = await rt.app.request(login(ADMIN_TOKEN, { next: "/requests?q=a b" }));
+  assert.equal(spaced.headers.get("location"), "/requests?q=a%20b");
+});
+
+Deno.test("GET /login: the sign-in form carries only a safe next", async () => {
+  await using rt = await startTestRuntime();
+  const res = await rt.app.request("/login?next=/%09/evil.example/x");
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.doesNotMatch(html, /evil\.example/);
+});
+
 Deno.test("pages: a session expires after 12 hours", async () => {
   const clock = new FakeClock();
   await using rt = await startTestRuntime({ now: clock.now });

@@ -84,10 +84,28 @@ export function loginUrl(from: string): string {
   return path === "/" ? "/login" : `/login?next=${encodeURIComponent(path)}`;
 }
 
-/** A `next` target that stays on this site (no `//host` or `\` tricks). */
+/** Origin `next` is resolved against; only its own paths may come out. */
+const LOCAL_ORIGIN = "http://sidecar.invalid";
+
+/**
+ * A `next` target that stays on this site, or `/`. Browsers strip tabs and
+ * newlines from a `Location` and read `\` as `/`, so `/\t/evil.example`
+ * and `/\evil.example` would leave the site; a CR/LF would break the
+ * header. So: no control characters or backslashes, resolved against a
+ * dummy origin it must not leave, and a path starting with exactly one `/`.
+ */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) return "/";
-  return next;
+  // deno-lint-ignore no-control-regex -- control characters are what this refuses
+  if (!next || !next.startsWith("/") || /[\x00-\x1f\x7f\\]/.test(next)) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, LOCAL_ORIGIN);
+  } catch {
+    return "/";
+  }
+  const path = url.pathname + url.search;
+  if (url.origin !== LOCAL_ORIGIN || !path.startsWith("/") || path.startsWith("//")) return "/";
+  return path;
 }
 
 /** True when the client reached us over HTTPS (directly or via a TLS proxy). */
