@@ -14,7 +14,8 @@ export function getConfig(deps: AppDeps): GatewayConfig {
 /** Validates a partial config, stores it and applies it at once. */
 export function patchConfig(deps: AppDeps, body: unknown): GatewayConfig {
   const patch = parseInput(GatewayConfigPatch, body);
-  deps.store.config.save(patch);
+  // All fields or none: a crash must not leave half a patch applied.
+  deps.store.transaction(() => deps.store.config.save(patch));
   deps.registry.setConfig(deps.store.config.load());
   return deps.registry.config;
 }

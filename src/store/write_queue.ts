@@ -36,7 +36,11 @@ export class WriteQueue {
   enqueue(write: () => void): void {
     if (this.#closed) {
       // After shutdown began, write straight through so nothing is lost.
-      this.#run([write]);
+      try {
+        this.#write([write]);
+      } catch (err) {
+        this.#onError(err, 1);
+      }
       return;
     }
     this.#pending.push(write);
@@ -56,14 +60,19 @@ export class WriteQueue {
 
   /** Writes everything queued now, in one transaction. */
   flush(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    if (this.#pending.length === 0) return;
-    const batch = this.#pending;
-    this.#pending = [];
-    this.#run(batch);
+    const err = this.#take();
+    if (err) this.#onError(err.cause, err.dropped);
+  }
+
+  /**
+   * Like {@link flush}, but throws when the batch could not be written (after
+   * reporting it): for answers that promise their change is on disk.
+   */
+  commit(): void {
+    const err = this.#take();
+    if (!err) return;
+    this.#onError(err.cause, err.dropped);
+    throw new Error(`Could not write ${err.dropped} change(s)`, { cause: err.cause });
   }
 
   /** Flushes and stops the timer; later writes go straight to disk. */
@@ -72,13 +81,26 @@ export class WriteQueue {
     this.#closed = true;
   }
 
-  #run(batch: (() => void)[]): void {
-    try {
-      transaction(this.db, () => {
-        for (const write of batch) write();
-      });
-    } catch (err) {
-      this.#onError(err, batch.length);
+  /** Runs the queued batch; the failure, if any, for the caller to report. */
+  #take(): { cause: unknown; dropped: number } | undefined {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
     }
+    if (this.#pending.length === 0) return undefined;
+    const batch = this.#pending;
+    this.#pending = [];
+    try {
+      this.#write(batch);
+      return undefined;
+    } catch (cause) {
+      return { cause, dropped: batch.length };
+    }
+  }
+
+  #write(batch: (() => void)[]): void {
+    transaction(this.db, () => {
+      for (const write of batch) write();
+    });
   }
 }

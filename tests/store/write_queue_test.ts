@@ -149,3 +149,20 @@ Deno.test("WriteQueue: a write throwing after close() is reported, not thrown", 
   });
   assert.deepEqual(failures, [1]);
 });
+
+Deno.test("WriteQueue.commit() writes the batch, and throws (after reporting) when it cannot", () => {
+  using t = tempStore();
+  const db = t.store.db;
+  const failures: number[] = [];
+  const q = new WriteQueue(db, { intervalMs: NEVER, onError: (_e, n) => failures.push(n) });
+  const put = putter(db);
+  const before = count(db);
+  q.enqueue(put("a"));
+  q.commit();
+  assert.equal(count(db), before + 1);
+  q.commit(); // nothing queued: nothing to do
+  q.enqueue(put("a"));
+  assert.throws(() => q.commit(), /Could not write 1 change/);
+  assert.deepEqual(failures, [1]);
+  assert.equal(q.pending, 0);
+});

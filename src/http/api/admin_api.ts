@@ -16,6 +16,7 @@ import { createKey, deleteKey, listKeys } from "../../admin/client_keys.ts";
 import { getConfig, patchConfig } from "../../admin/gateway_settings.ts";
 import { createPool, deletePool, getPool, listPools, updatePool } from "../../admin/pools.ts";
 import type { AppDeps } from "../../app_deps.ts";
+import { durableWrites } from "../durable_writes.ts";
 import { readJsonBody } from "../json_body.ts";
 import { observabilityRoutes } from "./observability_api.ts";
 import { requireAdmin } from "./require_admin.ts";
@@ -27,7 +28,7 @@ const ADMIN_BODY_LIMIT = 1024 * 1024;
 export function adminApi(deps: AppDeps): Hono {
   const api = new Hono();
   const body = (req: Request) => readJsonBody(req, ADMIN_BODY_LIMIT);
-  api.use("*", requireAdmin(deps.keyRing));
+  api.use("*", requireAdmin(deps.keyRing), durableWrites(deps.store));
 
   api.get("/pools", (c) => c.json({ data: listPools(deps) }));
   api.post(
