@@ -1,12 +1,16 @@
 /**
  * @module log
  * JSON-lines logger on stdout with a level threshold. Callers pass plain
- * fields; nothing secret is ever handed to it.
+ * fields; nothing secret is ever handed to it. Long string fields are cut
+ * here, in one place, so no outside string can make a line megabytes long.
  */
 
 /** Log levels in increasing severity. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = typeof LOG_LEVELS[number];
+
+/** Longest string field written, in characters. */
+export const MAX_FIELD_CHARS = 1024;
 
 /** A structured logger. */
 export interface Logger {
@@ -27,7 +31,14 @@ export function createLogger(
   // A level below the threshold gets a no-op: the proxy logs every request at info.
   const emit = (lvl: LogLevel) =>
     LOG_LEVELS.indexOf(lvl) < min ? off : (msg: string, fields: Record<string, unknown> = {}) => {
-      write(JSON.stringify({ ts: new Date(now()).toISOString(), level: lvl, msg, ...fields }));
+      const line: Record<string, unknown> = { ts: new Date(now()).toISOString(), level: lvl, msg };
+      for (const k in fields) {
+        const v = fields[k];
+        line[k] = typeof v === "string" && v.length > MAX_FIELD_CHARS
+          ? v.slice(0, MAX_FIELD_CHARS) + "…"
+          : v;
+      }
+      write(JSON.stringify(line));
     };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

@@ -78,6 +78,7 @@ export class Registry {
   #poolIds = new Set<string>();
   #rr = new Map<string, SmoothWeightedRoundRobin>();
   // Candidate lists per requested model, valid until the next load().
+  // Insertion-ordered, so the oldest entry is the first key.
   #candidates = new Map<string, LiveBackend[]>();
   #config: GatewayConfig;
   #policy: CooldownPolicy;
@@ -142,6 +143,11 @@ export class Registry {
     this.#poolIds = new Set(pools.map((p) => p.id));
   }
 
+  /** How many requested model names have a cached candidate list. */
+  get cachedModels(): number {
+    return this.#candidates.size;
+  }
+
   /** A backend by id. */
   get(id: string): LiveBackend | undefined {
     return this.#backends.get(id);
@@ -159,8 +165,13 @@ export class Registry {
       a.poolPriority - b.poolPriority || a.pool_id.localeCompare(b.pool_id) ||
       a.id.localeCompare(b.id)
     );
-    // Bounded: client-chosen model names must not grow memory without limit.
-    if (this.#candidates.size >= 1000) this.#candidates.clear();
+    // Client-chosen names must not grow memory: a name nothing serves is not
+    // kept (its request ends at once), and a glob's many names evict the
+    // oldest one rather than flushing every hot entry at a threshold.
+    if (out.length === 0) return NO_CANDIDATES;
+    if (this.#candidates.size >= MAX_CACHED_MODELS) {
+      this.#candidates.delete(this.#candidates.keys().next().value!);
+    }
     this.#candidates.set(model, out);
     return out;
   }
@@ -291,6 +302,9 @@ export class Registry {
 }
 
 const NONE: ReadonlySet<string> = new Set();
+const NO_CANDIDATES: readonly LiveBackend[] = Object.freeze([]);
+/** Candidate lists kept; far more than the model names a deployment serves. */
+const MAX_CACHED_MODELS = 1024;
 
 function policyOf(c: GatewayConfig): CooldownPolicy {
   return {

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import type { AppDeps } from "../app_deps.ts";
 import { NotFoundError, toErrorResponse } from "../errors.ts";
+import { clip } from "../text_bounds.ts";
 import { proxyNotFound, proxyRoutes } from "../proxy/proxy_routes.ts";
 import { adminApi } from "./api/admin_api.ts";
 import { errorResponse } from "./error_response.ts";
@@ -18,7 +19,7 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) =>
     c.req.path.startsWith("/v1/")
       ? proxyNotFound(deps, c.req.raw)
-      : toErrorResponse(new NotFoundError(`No route for ${c.req.method} ${c.req.path}`))
+      : toErrorResponse(new NotFoundError(`No route for ${c.req.method} ${clip(c.req.path)}`))
   );
 
   app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));

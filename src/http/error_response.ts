@@ -6,14 +6,15 @@
  */
 import { SidecarError, toErrorResponse } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { clip } from "../text_bounds.ts";
 
 /** The response for `err`, thrown while serving `path`. */
 export function errorResponse(log: Logger, err: unknown, path: string): Response {
   if (!(err instanceof SidecarError)) {
     log.error("unhandled error", {
-      path,
-      error: err instanceof Error ? err.name : typeof err,
-      detail: err instanceof Error ? err.message.slice(0, 200) : undefined,
+      path: clip(path),
+      error: err instanceof Error ? clip(err.name) : typeof err,
+      detail: err instanceof Error ? clip(err.message) : undefined,
     });
   }
   return toErrorResponse(err);

@@ -8,6 +8,7 @@ import type { AppDeps } from "../app_deps.ts";
 import { bearerSecret, type Principal } from "../auth/key_ring.ts";
 import { AuthError, BadRequestError, NotFoundError } from "../errors.ts";
 import { errorResponse } from "../http/error_response.ts";
+import { clip, exceedsUtf8Bytes, MAX_MODEL_BYTES } from "../text_bounds.ts";
 import { readBodyBytes } from "../http/json_body.ts";
 import { dispatch } from "./dispatch.ts";
 import { newRequestId } from "./request_id.ts";
@@ -76,7 +77,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
 export function proxyNotFound(deps: AppDeps, req: Request): Promise<Response> {
   return answer(deps, req, () => {
     authenticate(deps, req);
-    throw new NotFoundError(`No route for ${req.method} ${new URL(req.url).pathname}`);
+    throw new NotFoundError(`No route for ${req.method} ${clip(new URL(req.url).pathname)}`);
   });
 }
 
@@ -128,6 +129,10 @@ async function parseCall(endpoint: Endpoint, req: Request, maxBytes: number): Pr
   const obj = body as Record<string, unknown>;
   if (typeof obj.model !== "string" || obj.model.trim() === "") {
     throw new BadRequestError('Missing required field "model"', "model");
+  }
+  // Refused before the name reaches the routing cache, a record or a log line.
+  if (exceedsUtf8Bytes(obj.model, MAX_MODEL_BYTES)) {
+    throw new BadRequestError(`Field "model" exceeds ${MAX_MODEL_BYTES} bytes`, "model");
   }
   const opts = obj.stream_options as { include_usage?: unknown } | undefined;
   return {

@@ -5,6 +5,7 @@
  * TPM charge of the real token usage.
  */
 import type { AppDeps } from "../app_deps.ts";
+import { clip } from "../text_bounds.ts";
 import type { Attempt, Outcome } from "../store/rows.ts";
 import type { Usage } from "./sse.ts";
 
@@ -30,6 +31,9 @@ export interface RequestEnd {
   error?: string | null;
 }
 
+/** Longest error text kept in a request record. */
+const MAX_ERROR_CHARS = 1000;
+
 /** Records a finished request once. */
 export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): void {
   const now = deps.now();
@@ -52,7 +56,8 @@ export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): 
     prompt_tokens: u?.prompt_tokens ?? 0,
     completion_tokens: u?.completion_tokens ?? 0,
     total_tokens: u?.total_tokens ?? 0,
-    error: end.error ?? null,
+    // Error text quotes upstreams, whose messages have no length limit of their own.
+    error: end.error == null ? null : clip(end.error, MAX_ERROR_CHARS),
   };
   deps.store.requestLog.add(entry);
   const backend = t.backendId ?? "none";

@@ -345,3 +345,14 @@ Deno.test("Registry.setConfig() changes the cooldown policy in force", () => {
   r.report("a", { kind: "rate_limited" }, T0);
   assert.equal(r.readyAt("gpt-test", T0), T0 + 2 * S);
 });
+
+Deno.test("Registry.candidates() caches no unknown model and at most a bounded number of known ones", () => {
+  const r = registry([spec("a", { models: ["gpt-*"] })]);
+  for (let i = 0; i < 5000; i++) assert.deepEqual(r.candidates(`unknown-${i}`), []);
+  assert.equal(r.cachedModels, 0);
+  for (let i = 0; i < 5000; i++) assert.equal(r.candidates(`gpt-${i}`).length, 1);
+  assert.ok(r.cachedModels <= 1024, `${r.cachedModels} cached`);
+  // The newest names survive an eviction.
+  const hot = r.candidates("gpt-4999");
+  assert.equal(r.candidates("gpt-4999"), hot);
+});
