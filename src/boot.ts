@@ -15,6 +15,7 @@ import { type AdminToken, resolveAdminToken } from "./secrets/admin_token.ts";
 import { KEY_CHECK_META, loadMasterKey, verifyMasterKey } from "./secrets/master_key.ts";
 import { SecretBox } from "./secrets/secret_box.ts";
 import { Deadlines } from "./proxy/deadlines.ts";
+import { lockDataDir } from "./store/data_dir_lock.ts";
 import { openDatabase, StartupError } from "./store/database.ts";
 import { createStore, type Store } from "./store/store.ts";
 import { VERSION } from "./version.ts";
@@ -41,13 +42,25 @@ export async function boot(
 ): Promise<Runtime> {
   ensureDataDir(settings.dataDir);
   const now = opts.now ?? Date.now;
-  const store = createStore(openDatabase(settings.dbPath), {
-    onError: (err, dropped) =>
-      log.error("usage write failed", { dropped, error: (err as Error).message }),
-    requestWriter: {
-      onError: (error, dropped) => log.error("request record write failed", { dropped, error }),
-    },
-  });
+  // Held until close (or the process dies): no second server, no rotation meanwhile.
+  const lock = lockDataDir(settings.dataDir, "first, or give this one another --data-dir");
+  let store: Store;
+  try {
+    store = createStore(openDatabase(settings.dbPath), {
+      onError: (err, dropped) =>
+        log.error("usage write failed", { dropped, error: (err as Error).message }),
+      requestWriter: {
+        onError: (error, dropped) => log.error("request record write failed", { dropped, error }),
+      },
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const close = () => {
+    store.close();
+    lock.release();
+  };
   try {
     // Never mint a new key for a database that already holds sealed data.
     const mayCreate = store.meta.get(KEY_CHECK_META) === undefined;
@@ -74,9 +87,9 @@ export async function boot(
       version: VERSION,
     };
     await reloadRuntime(deps, store.health.loadAll());
-    return { deps, admin, close: () => store.close() };
+    return { deps, admin, close };
   } catch (err) {
-    store.close();
+    close();
     throw err;
   }
 }

@@ -10,9 +10,16 @@ import type { SecretBox } from "./secret_box.ts";
 /**
  * Opens every key with `from` and seals it with `to`, then writes all rows in
  * one transaction: either every key moves to the new master key or none does.
+ * `beforeCommit` runs inside the transaction once the rows are written (the
+ * new key file is installed there); when it throws, nothing is committed.
  * Returns the number of backend keys re-sealed.
  */
-export async function rotateKeys(store: Store, from: SecretBox, to: SecretBox): Promise<number> {
+export async function rotateKeys(
+  store: Store,
+  from: SecretBox,
+  to: SecretBox,
+  beforeCommit: () => void = () => {},
+): Promise<number> {
   const resealed: { id: string; sealed: string }[] = [];
   for (const b of store.backends.list()) {
     const plain = await from.open(b.api_key_enc, b.id);
@@ -22,6 +29,7 @@ export async function rotateKeys(store: Store, from: SecretBox, to: SecretBox): 
   store.transaction(() => {
     for (const r of resealed) store.backends.setSealedKey(r.id, r.sealed);
     store.meta.put(KEY_CHECK_META, check);
+    beforeCommit();
   });
   return resealed.length;
 }

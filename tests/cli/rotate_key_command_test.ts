@@ -4,6 +4,7 @@
  * master key and the server boots with it afterwards.
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { rotateKeyCommand } from "../../src/cli/rotate_key_command.ts";
 import { resolveSettings } from "../../src/cli/settings.ts";
 import { newMasterKey } from "../../src/secrets/master_key.ts";
@@ -56,11 +57,13 @@ Deno.test("rotateKeyCommand() with master.key replaces the file and keeps every 
     ]);
     assert.ok(!lines.join("\n").includes(newKey.trim()), "the file's key is not printed");
 
-    await using rt = await startTestRuntime({ dataDir: dir });
-    assert.equal(rt.deps.registry.get("b1")?.api_key, KEY);
+    {
+      await using rt = await startTestRuntime({ dataDir: dir });
+      assert.equal(rt.deps.registry.get("b1")?.api_key, KEY);
+    }
     await assert.rejects(
       () => startTestRuntime({ dataDir: dir, settings: { masterKey: oldKey.trim() } }),
-      StartupError,
+      /master key does not match/,
     );
   } finally {
     Deno.removeSync(dir, { recursive: true });
@@ -124,6 +127,76 @@ Deno.test("rotateKeyCommand() without any master key refuses with a clear messag
       Deno.errors.NotFound,
       "no key is minted",
     );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+/** The database's bytes and master.key's text, to show a failed rotation changed nothing. */
+function snapshot(dir: string) {
+  return {
+    key: Deno.readTextFileSync(`${dir}/master.key`),
+    sealed: (() => {
+      const db = new DatabaseSync(`${dir}/sidecar.db`);
+      try {
+        return db.prepare(
+          "SELECT (SELECT api_key_enc FROM backends WHERE id = 'b1') AS b1, " +
+            "(SELECT value FROM meta WHERE key = 'key_check') AS key_check",
+        ).get();
+      } finally {
+        db.close();
+      }
+    })(),
+  };
+}
+
+const failingRenames = [
+  ["the key file cannot be moved into place", () => {
+    throw new Error("Injected: rename failed");
+  }],
+  [
+    "the rotation fails after the new key file is in place",
+    (() => {
+      let calls = 0;
+      return (from: string, to: string) => {
+        Deno.renameSync(from, to);
+        if (calls++ === 0) throw new Error("Injected: failed after the rename");
+      };
+    })(),
+  ],
+] as const;
+
+for (const [what, rename] of failingRenames) {
+  Deno.test(`rotateKeyCommand(): when ${what}, db and master.key are unchanged and the server starts`, async () => {
+    const dir = Deno.makeTempDirSync({ prefix: "sidecar-rotate-test-" });
+    try {
+      await seed(dir);
+      const before = snapshot(dir);
+      const settings = resolveSettings(["rotate-key", "--data-dir", dir], () => undefined);
+      await assert.rejects(() => rotateKeyCommand(settings, { rename }), /Injected/);
+      assert.deepEqual(snapshot(dir), before);
+      assert.throws(() => Deno.statSync(`${dir}/master.key.new`), Deno.errors.NotFound);
+      await using rt = await startTestRuntime({ dataDir: dir });
+      assert.equal(rt.deps.registry.get("b1")?.api_key, KEY);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("rotateKeyCommand() while a server holds the data dir is refused and changes nothing", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "sidecar-rotate-test-" });
+  try {
+    await seed(dir);
+    const before = snapshot(dir);
+    await using _rt = await startTestRuntime({ dataDir: dir });
+    const settings = resolveSettings(["rotate-key", "--data-dir", dir], () => undefined);
+    await assert.rejects(() => rotateKeyCommand(settings), (err) => {
+      assert.ok(err instanceof StartupError);
+      assert.match(err.message, /in use by a running Sidecar \(pid \d+\): stop it before rotating/);
+      return true;
+    });
+    assert.deepEqual(snapshot(dir), before);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
