@@ -88,6 +88,10 @@ export const MIGRATIONS: readonly string[] = [
     ('primary', 'Primary', 0, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     ('fallback', 'Fallback', 100, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
   `,
+  // v2: sessions name the admin token they were made under; older ones match none.
+  `
+  ALTER TABLE sessions ADD COLUMN admin_binding TEXT NOT NULL DEFAULT '';
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`. */

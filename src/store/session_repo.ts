@@ -8,6 +8,8 @@ import type { DatabaseSync } from "node:sqlite";
 export interface SessionRecord {
   token_hash: string;
   csrf_token: string;
+  /** Which admin token the session was made under (see `session.ts`). */
+  admin_binding: string;
   created_at: number;
   expires_at: number;
 }
@@ -15,14 +17,15 @@ export interface SessionRecord {
 /** Create, find, delete and expire sessions. */
 export function createSessionRepo(db: DatabaseSync) {
   const insert = db.prepare(
-    "INSERT INTO sessions (token_hash, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    `INSERT INTO sessions (token_hash, csrf_token, admin_binding, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?)`,
   );
   const get = db.prepare("SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ?");
   const remove = db.prepare("DELETE FROM sessions WHERE token_hash = ?");
   const expire = db.prepare("DELETE FROM sessions WHERE expires_at <= ?");
   return {
     insert(s: SessionRecord): void {
-      insert.run(s.token_hash, s.csrf_token, s.created_at, s.expires_at);
+      insert.run(s.token_hash, s.csrf_token, s.admin_binding, s.created_at, s.expires_at);
     },
     find(tokenHash: string, now: number): SessionRecord | undefined {
       const row = get.get(tokenHash, now) as Record<string, unknown> | undefined;
@@ -30,6 +33,7 @@ export function createSessionRepo(db: DatabaseSync) {
       return {
         token_hash: String(row.token_hash),
         csrf_token: String(row.csrf_token),
+        admin_binding: String(row.admin_binding),
         created_at: Number(row.created_at),
         expires_at: Number(row.expires_at),
       };

@@ -249,3 +249,32 @@ Deno.test("pages: the JSON API and unknown paths keep their JSON errors", async 
   assert.equal(other.status, 404);
   assert.equal((await other.json()).error.type, "not_found_error");
 });
+
+Deno.test("pages: a session made under another admin token is refused and deleted after a restart", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "sidecar-session-bind-" });
+  try {
+    let cookie: string;
+    {
+      await using rt = await startTestRuntime({ dataDir });
+      cookie = (await signIn(rt)).cookie;
+    }
+    {
+      // Same token again: the session carries on.
+      await using rt = await startTestRuntime({ dataDir });
+      assert.equal((await rt.app.request("/", { headers: { cookie } })).status, 200);
+    }
+    await using rt = await startTestRuntime({
+      dataDir,
+      settings: { adminToken: "sc-admin-the-new-token" },
+    });
+    const res = await rt.app.request("/backends", { headers: { cookie } });
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get("location"), "/login?next=%2Fbackends");
+    const rows = rt.deps.store.db.prepare("SELECT COUNT(*) AS n FROM sessions").get() as {
+      n: number;
+    };
+    assert.equal(Number(rows.n), 0, "the stale session is deleted");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

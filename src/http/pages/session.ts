@@ -2,13 +2,15 @@
  * @module session
  * Dashboard sessions: a random secret in an HttpOnly, SameSite=Strict cookie
  * (Secure over HTTPS); only its SHA-256 is stored, with the session's CSRF
- * token and a fixed 12-hour expiry.
+ * token, a fixed 12-hour expiry, and which admin token it was made under:
+ * a new admin token (a leaked one replaced) ends every session made with
+ * the old one.
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps } from "../../app_deps.ts";
-import { generateSecret, sha256Hex } from "../../secrets/token_hash.ts";
+import { generateSecret, sha256Hex, timingSafeEqual } from "../../secrets/token_hash.ts";
 import type { SessionRecord } from "../../store/session_repo.ts";
 import type { PageEnv } from "./page_env.ts";
 
@@ -25,6 +27,7 @@ export function startSession(deps: AppDeps, c: Context): SessionRecord {
   const session: SessionRecord = {
     token_hash: sha256Hex(secret),
     csrf_token: generateSecret(""),
+    admin_binding: adminBinding(deps.keyRing.adminHash),
     created_at: now,
     expires_at: now + SESSION_TTL_MS,
   };
@@ -44,7 +47,23 @@ export function startSession(deps: AppDeps, c: Context): SessionRecord {
 export function findSession(deps: AppDeps, c: Context): SessionRecord | undefined {
   const secret = getCookie(c, SESSION_COOKIE);
   if (!secret || secret.length > 200) return undefined;
-  return deps.store.sessions.find(sha256Hex(secret), deps.now());
+  const tokenHash = sha256Hex(secret);
+  const session = deps.store.sessions.find(tokenHash, deps.now());
+  if (!session) return undefined;
+  if (!timingSafeEqual(session.admin_binding, adminBinding(deps.keyRing.adminHash))) {
+    deps.store.sessions.remove(tokenHash);
+    return undefined;
+  }
+  return session;
+}
+
+/**
+ * What a session stores of the admin token it was made under: a hash of
+ * the token's hash under its own label, so the sessions table never holds
+ * the value the admin token is checked against.
+ */
+export function adminBinding(adminHash: string): string {
+  return sha256Hex(`sidecar-session-binding:${adminHash}`);
 }
 
 /** Ends the request's session (if any) and clears the cookie. */
