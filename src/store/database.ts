@@ -20,6 +20,10 @@ export function openDatabase(path: string): DatabaseSync {
     // WAL lets the dashboard read while the usage writer commits.
     if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
     migrate(db);
+    // A process killed before its periodic checkpoint leaves its WAL behind,
+    // and a crash loop grows it without bound (90 MB seen). Nothing else is
+    // serving yet, so fold it in and truncate it now, off any request.
+    if (path !== ":memory:") db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   });
 }
 

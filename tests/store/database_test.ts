@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { openDatabase, StartupError, transaction } from "../../src/store/database.ts";
+import { startTestRuntime } from "../helpers/test_runtime.ts";
 import { backendFields, tempStore } from "./temp_store.ts";
 
 Deno.test("openDatabase() on a file that is not SQLite throws a StartupError naming the file", () => {
@@ -142,4 +143,28 @@ Deno.test("Store.checkpoint() moves the WAL into the file; SQLite never checkpoi
   t.store.flush(); // the checkpoint runs on the writer thread; flush waits for it
   const fileAfter = Deno.statSync(t.path).size;
   assert.ok(fileAfter > 4096 * 1000, `database file is ${fileAfter} bytes after the checkpoint`);
+});
+
+Deno.test("boot checkpoints a large WAL left by a killed process (WAL truncated)", async () => {
+  const dataDir = Deno.makeTempDirSync({ prefix: "sidecar-wal-test-" });
+  const path = `${dataDir}/sidecar.db`;
+  // A connection that never checkpoints stands in for the killed process:
+  // while it stays open, closing others does not fold the WAL in either.
+  const killed = openDatabase(path);
+  try {
+    const put = killed.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
+    const pad = "x".repeat(4000);
+    for (let i = 0; i < 2000; i++) put.run(`pad-${i}`, pad);
+    assert.ok(Deno.statSync(`${path}-wal`).size > 5_000_000, "the WAL has grown");
+    const rt = await startTestRuntime({ dataDir });
+    try {
+      assert.equal(Deno.statSync(`${path}-wal`).size, 0, "the WAL is truncated at start-up");
+      assert.equal(rt.deps.store.meta.get("pad-1999"), pad, "and its rows are in the file");
+    } finally {
+      await rt.close();
+    }
+  } finally {
+    killed.close();
+    Deno.removeSync(dataDir, { recursive: true });
+  }
 });
