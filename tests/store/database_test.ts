@@ -158,7 +158,9 @@ Deno.test("boot checkpoints a large WAL left by a killed process (WAL truncated)
     assert.ok(Deno.statSync(`${path}-wal`).size > 5_000_000, "the WAL has grown");
     const rt = await startTestRuntime({ dataDir });
     try {
-      assert.equal(Deno.statSync(`${path}-wal`).size, 0, "the WAL is truncated at start-up");
+      // Truncated, then only boot's own few writes (key check, admin hash).
+      const size = Deno.statSync(`${path}-wal`).size;
+      assert.ok(size < 100_000, `the WAL is truncated at start-up (${size} bytes)`);
       assert.equal(rt.deps.store.meta.get("pad-1999"), pad, "and its rows are in the file");
     } finally {
       await rt.close();
