@@ -5,11 +5,13 @@
  */
 import { BadRequestError, PayloadTooLargeError } from "../errors.ts";
 import { concatBytes } from "../bytes.ts";
+import { assertJsonDepth } from "./json_depth.ts";
 
 /** Reads at most `maxBytes` of `req`'s body and parses it as JSON. */
 export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
   const bytes = await readBodyBytes(req, maxBytes);
   if (bytes.length === 0) throw new BadRequestError("Request body is empty; send a JSON object");
+  assertJsonDepth(bytes);
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch {

@@ -54,9 +54,21 @@ export function relayBody(
         });
         return;
       }
-      size += next.value.length;
-      if (size <= USAGE_SCAN_LIMIT) parts.push(next.value);
-      controller.enqueue(next.value);
+      try {
+        size += next.value.length;
+        if (size <= USAGE_SCAN_LIMIT) parts.push(next.value);
+        controller.enqueue(next.value);
+      } catch {
+        // A fault in Sidecar's own relaying: stop, and still free the backend and record it.
+        abort();
+        reader.cancel().catch(() => {});
+        controller.error(new Error("relay failed"));
+        finish({
+          outcome: "truncated",
+          usage: undefined,
+          error: "Sidecar failed relaying the body",
+        });
+      }
     },
     cancel() {
       abort();

@@ -8,10 +8,11 @@ import type { AppDeps } from "../app_deps.ts";
 import { jitteredBackoffMs } from "../engine/backoff.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { upstreamModel } from "../engine/model_match.ts";
-import type { LiveBackend } from "../engine/registry.ts";
-import { NotFoundError, toErrorResponse, UpstreamFailedError } from "../errors.ts";
+import { NotFoundError, SidecarError, toErrorResponse, UpstreamFailedError } from "../errors.ts";
+import { clip } from "../text_bounds.ts";
 import { sleep } from "./abortable_sleep.ts";
 import { type AttemptResult, runAttempt } from "./attempt.ts";
+import { AttemptLease, NEUTRAL } from "./attempt_lease.ts";
 import { relayBody, usageOfJson } from "./body_relay.ts";
 import { exhausted } from "./exhausted.ts";
 import { cancelled, decorate, decorated, fail, finish, setServedBy } from "./request_answer.ts";
@@ -22,8 +23,39 @@ import { type ClientCall, forwardableHeaders } from "./upstream_request.ts";
 /** Attempt outcomes that start a cooldown at once (errors cool only at a threshold). */
 const COOLING = new Set<AttemptOutcome["kind"]>(["rate_limited", "quota", "auth"]);
 
-/** Serves one client call, recording it; always resolves to a response. */
+/**
+ * Serves one client call, recording it; always resolves to a response. An
+ * exception from anywhere in the attempt loop is answered and recorded as an
+ * internal error (each attempt's lease has already been settled by then).
+ */
 export async function dispatch(
+  deps: AppDeps,
+  call: ClientCall,
+  trace: RequestTrace,
+  clientSignal: AbortSignal,
+): Promise<Response> {
+  try {
+    return await attemptLoop(deps, call, trace, clientSignal);
+  } catch (err) {
+    deps.log.error("unhandled error", {
+      request_id: trace.id,
+      backend: trace.backendId,
+      error: err instanceof Error ? err.name : typeof err,
+      detail: err instanceof Error ? clip(err.message) : undefined,
+    });
+    const internal = new SidecarError(
+      500,
+      "server_error",
+      "Internal server error",
+      "internal_error",
+    );
+    // An error after the request was recorded (while answering) must not record it twice.
+    if (trace.recorded) return decorated(toErrorResponse(internal), trace);
+    return fail(deps, trace, "upstream_error", internal);
+  }
+}
+
+async function attemptLoop(
   deps: AppDeps,
   call: ClientCall,
   trace: RequestTrace,
@@ -96,61 +128,70 @@ export async function dispatch(
       break;
     }
     const backend = pick.backend;
-    if (backoffMs > 0) {
-      if (!(await sleep(Math.min(backoffMs, deadline - now), clientSignal))) {
-        registry.report(backend.id, { kind: "neutral" }, deps.now());
-        return cancelled(deps, trace);
-      }
-      now = deps.now();
-    }
-    tried.add(backend.id);
-    backend.inFlight++;
-    const remaining = Math.max(1, deadline - now);
-    const result = await runAttempt(
-      call,
-      backend,
-      {
-        headersMs: Math.min(cfg.attempt_timeout_ms, remaining),
-        firstChunkMs: Math.min(cfg.first_chunk_timeout_ms, remaining),
-      },
-      clientSignal,
-      deps,
-    );
-    const attempt = { backend_id: backend.id, ms: deps.now() - now };
-    trace.upstreamModel = result.upstreamModel;
-    switch (result.kind) {
-      case "commit":
-        trace.attempts.push({ ...attempt, status: result.response.status, reason: "ok" });
-        registry.report(backend.id, { kind: "success" }, deps.now());
-        return await commit(deps, call, trace, backend, result);
-      case "return":
-        backend.inFlight--;
-        trace.attempts.push({ ...attempt, status: result.response.status, reason: "client_error" });
-        registry.report(backend.id, { kind: "neutral" }, deps.now());
-        setServedBy(trace, backend);
-        return finish(deps, trace, result.response, {
-          status: result.response.status,
-          outcome: "client_error",
-        });
-      case "cancelled":
-        backend.inFlight--;
-        trace.attempts.push({ ...attempt, status: null, reason: "cancelled" });
-        registry.report(backend.id, { kind: "neutral" }, deps.now());
-        return cancelled(deps, trace);
-      case "failover":
-        backend.inFlight--;
-        trace.attempts.push({ ...attempt, status: result.status, reason: result.reason });
-        deps.metrics.inc("sidecar_upstream_failures_total", {
-          backend: backend.id,
-          reason: result.reason,
-        });
-        registry.report(backend.id, result.health, deps.now());
-        if (!result.retryable) noRetry.add(backend.id);
-        if (COOLING.has(result.health.kind)) cooledHere.add(backend.id);
-        if (result.reason === "context_length") {
-          contextLimited.add(result.upstreamModel);
-          saved = result.saved;
+    // Held from the pick: the probe slot and in-flight count are given back
+    // on every path out of this attempt, an exception included.
+    const lease = new AttemptLease(backend, registry, deps.now);
+    let handedOver = false;
+    try {
+      if (backoffMs > 0) {
+        if (!(await sleep(Math.min(backoffMs, deadline - now), clientSignal))) {
+          return cancelled(deps, trace);
         }
+        now = deps.now();
+      }
+      tried.add(backend.id);
+      const remaining = Math.max(1, deadline - now);
+      const result = await runAttempt(
+        call,
+        backend,
+        {
+          headersMs: Math.min(cfg.attempt_timeout_ms, remaining),
+          firstChunkMs: Math.min(cfg.first_chunk_timeout_ms, remaining),
+        },
+        clientSignal,
+        deps,
+      );
+      const attempt = { backend_id: backend.id, ms: deps.now() - now };
+      trace.upstreamModel = result.upstreamModel;
+      switch (result.kind) {
+        case "commit":
+          trace.attempts.push({ ...attempt, status: result.response.status, reason: "ok" });
+          lease.report({ kind: "success" });
+          handedOver = true;
+          return await commit(deps, call, trace, lease, result);
+        case "return":
+          trace.attempts.push({
+            ...attempt,
+            status: result.response.status,
+            reason: "client_error",
+          });
+          lease.done(NEUTRAL);
+          setServedBy(trace, backend);
+          return finish(deps, trace, result.response, {
+            status: result.response.status,
+            outcome: "client_error",
+          });
+        case "cancelled":
+          trace.attempts.push({ ...attempt, status: null, reason: "cancelled" });
+          lease.done(NEUTRAL);
+          return cancelled(deps, trace);
+        case "failover":
+          trace.attempts.push({ ...attempt, status: result.status, reason: result.reason });
+          lease.done(result.health);
+          deps.metrics.inc("sidecar_upstream_failures_total", {
+            backend: backend.id,
+            reason: result.reason,
+          });
+          if (!result.retryable) noRetry.add(backend.id);
+          if (COOLING.has(result.health.kind)) cooledHere.add(backend.id);
+          if (result.reason === "context_length") {
+            contextLimited.add(result.upstreamModel);
+            saved = result.saved;
+          }
+      }
+    } finally {
+      // A no-op when a case above settled it; commit() owns it once handed over.
+      if (!handedOver) lease.done(NEUTRAL);
     }
   }
   return exhausted(deps, call, trace, saved, deadlineHit);
@@ -163,13 +204,32 @@ export async function dispatch(
  */
 const WHOLE_BODY_LIMIT = 1024 * 1024;
 
+/** Answers with a committed attempt; the lease is released when its body is over. */
 async function commit(
   deps: AppDeps,
   call: ClientCall,
   trace: RequestTrace,
-  backend: LiveBackend,
+  lease: AttemptLease,
   result: Extract<AttemptResult, { kind: "commit" }>,
 ): Promise<Response> {
+  try {
+    return await relayCommitted(deps, call, trace, lease, result);
+  } catch (err) {
+    // Thrown before a relay took the body over: nothing else will release it.
+    result.controller.abort();
+    lease.release();
+    throw err;
+  }
+}
+
+async function relayCommitted(
+  deps: AppDeps,
+  call: ClientCall,
+  trace: RequestTrace,
+  lease: AttemptLease,
+  result: Extract<AttemptResult, { kind: "commit" }>,
+): Promise<Response> {
+  const backend = lease.backend;
   setServedBy(trace, backend);
   trace.ttfbMs = deps.now() - trace.started;
   const status = result.response.status;
@@ -179,7 +239,7 @@ async function commit(
   const onDone = (s: RequestEnd) => {
     if (done) return;
     done = true;
-    backend.inFlight--;
+    lease.release();
     recordRequest(deps, trace, s);
   };
   let body: ReadableStream<Uint8Array> | null = null;

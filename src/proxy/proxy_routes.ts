@@ -10,6 +10,7 @@ import { AuthError, BadRequestError, NotFoundError } from "../errors.ts";
 import { errorResponse } from "../http/error_response.ts";
 import { clip, exceedsUtf8Bytes, MAX_MODEL_BYTES } from "../text_bounds.ts";
 import { readBodyBytes } from "../http/json_body.ts";
+import { assertJsonDepth } from "../http/json_depth.ts";
 import { dispatch } from "./dispatch.ts";
 import { newRequestId } from "./request_id.ts";
 import type { RequestTrace } from "./request_log.ts";
@@ -117,6 +118,7 @@ const utf8 = new TextDecoder();
 
 async function parseCall(endpoint: Endpoint, req: Request, maxBytes: number): Promise<ClientCall> {
   const bytes = await readBodyBytes(req, maxBytes);
+  assertJsonDepth(bytes);
   let body: unknown;
   try {
     body = JSON.parse(utf8.decode(bytes));

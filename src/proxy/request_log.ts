@@ -21,6 +21,8 @@ export interface RequestTrace {
   poolId: string | null;
   upstreamModel: string | null;
   ttfbMs: number | null;
+  /** Set once the request is recorded, so no later path records it again. */
+  recorded?: boolean;
 }
 
 /** How it ended. */
@@ -36,6 +38,8 @@ const MAX_ERROR_CHARS = 1000;
 
 /** Records a finished request once. */
 export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): void {
+  if (t.recorded) return;
+  t.recorded = true;
   const now = deps.now();
   const latency = Math.max(0, now - t.started);
   const u = end.usage;

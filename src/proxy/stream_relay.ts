@@ -50,8 +50,12 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
   ) => {
     if (closed) return;
     closed = true;
-    if (tail) controller.enqueue(tail);
-    controller.close();
+    try {
+      if (tail) controller.enqueue(tail);
+      controller.close();
+    } catch {
+      // The client side is already errored or closed; the summary still counts.
+    }
     opts.onDone(summary);
   };
   const errorEnd = (
@@ -117,46 +121,56 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
     }
   };
 
+  const step = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (pending.length > 0) {
+      const first = pending;
+      pending = [];
+      const before = sent;
+      if (forward(controller, first) || sent !== before) return;
+    }
+    // Read until something was enqueued or the stream ended, so each pull makes progress.
+    for (;;) {
+      if (closed) return;
+      const before = sent;
+      let stalled = false;
+      // Aborting the upstream request makes the pending read fail at once.
+      const idle = opts.deadlines.after(opts.idleTimeoutMs, () => {
+        stalled = true;
+        opts.abort();
+      });
+      let next: ReadableStreamReadResult<Uint8Array> | "broken";
+      try {
+        next = await reader.read();
+      } catch {
+        next = "broken";
+      } finally {
+        opts.deadlines.cancel(idle);
+      }
+      if (closed) return;
+      if (stalled) {
+        return errorEnd(
+          controller,
+          "upstream_stream_stalled",
+          `The upstream sent nothing for ${opts.idleTimeoutMs} ms`,
+        );
+      }
+      if (next === "broken" || next.done) {
+        if (forward(controller, splitter.flush())) return;
+        return finishAtEnd(controller);
+      }
+      if (forward(controller, splitter.push(next.value))) return;
+      if (sent !== before) return;
+    }
+  };
+
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (pending.length > 0) {
-        const first = pending;
-        pending = [];
-        const before = sent;
-        if (forward(controller, first) || sent !== before) return;
-      }
-      // Read until something was enqueued or the stream ended, so each pull makes progress.
-      for (;;) {
-        if (closed) return;
-        const before = sent;
-        let stalled = false;
-        // Aborting the upstream request makes the pending read fail at once.
-        const idle = opts.deadlines.after(opts.idleTimeoutMs, () => {
-          stalled = true;
-          opts.abort();
-        });
-        let next: ReadableStreamReadResult<Uint8Array> | "broken";
-        try {
-          next = await reader.read();
-        } catch {
-          next = "broken";
-        } finally {
-          opts.deadlines.cancel(idle);
-        }
-        if (closed) return;
-        if (stalled) {
-          return errorEnd(
-            controller,
-            "upstream_stream_stalled",
-            `The upstream sent nothing for ${opts.idleTimeoutMs} ms`,
-          );
-        }
-        if (next === "broken" || next.done) {
-          if (forward(controller, splitter.flush())) return;
-          return finishAtEnd(controller);
-        }
-        if (forward(controller, splitter.push(next.value))) return;
-        if (sent !== before) return;
+      try {
+        await step(controller);
+      } catch {
+        // A fault in Sidecar's own relaying (not the upstream's): the stream
+        // still ends in band, and onDone frees the backend and records it.
+        errorEnd(controller, "upstream_stream_truncated", "Sidecar failed relaying the stream");
       }
     },
     cancel() {

@@ -106,3 +106,16 @@ Deno.test("readBodyBytes() ignores a non-numeric content-length and counts real 
   });
   assert.equal((await readBodyBytes(req, 100)).length, 10);
 });
+
+Deno.test("readJsonBody() refuses a body nested too deep before parsing it", async () => {
+  const deep = "[".repeat(100_000) + "]".repeat(100_000);
+  const req = new Request("http://x/", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: deep,
+  });
+  await assert.rejects(
+    () => readJsonBody(req, 1024 * 1024),
+    (e) => e instanceof BadRequestError && /deeper/.test(e.message),
+  );
+});

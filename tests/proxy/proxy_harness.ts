@@ -54,6 +54,8 @@ export interface ProxyOptions {
   random?: () => number;
   /** An existing data dir (left in place on close). */
   dataDir?: string;
+  /** The upstream client behind the call spy, to inject faults. @default globalThis.fetch */
+  fetch?: typeof fetch;
 }
 
 /** A running rig. */
@@ -102,9 +104,10 @@ export function chat<const T extends object = Record<never, never>>(extra?: T) {
 export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   const clock = new FakeClock();
   const upstreamCalls: Proxy["upstreamCalls"] = [];
+  const upstream = opts.fetch ?? fetch;
   const spy: typeof fetch = (input, init) => {
     upstreamCalls.push({ url: String(input), signal: init?.signal ?? undefined });
-    return fetch(input, init);
+    return upstream(input, init);
   };
   const rt = await startTestRuntime({
     fetch: spy,
