@@ -49,18 +49,25 @@ export function getBackend(deps: AppDeps, id: string): BackendView {
 /** Validates and creates a backend. */
 export async function createBackend(deps: AppDeps, body: unknown): Promise<BackendView> {
   const input = parseInput(BackendCreate, body);
-  const id = input.id ?? uniqueId(deps, slugify(input.name));
-  if (deps.store.backends.get(id)) {
-    throw new ConflictError(`Backend "${id}" already exists`, "id", "duplicate_id");
-  }
+  const { id: given, api_key, ...rest } = input;
+  const duplicate = (id: string) =>
+    new ConflictError(`Backend "${id}" already exists`, "id", "duplicate_id");
+  // Checked before sealing to answer early; the insert decides, since
+  // concurrent creates all pass this check while they await the seal.
+  if (given !== undefined && deps.store.backends.get(given)) throw duplicate(given);
   requirePool(deps, input.pool_id);
-  const { id: _id, api_key, ...rest } = input;
-  const fields: BackendFields = {
-    ...rest,
-    api_key_enc: await deps.box.seal(api_key, id),
-    api_key_hint: secretHint(api_key),
-  };
-  deps.store.backends.insert(id, fields, isoSeconds(deps.now()));
+  let id = given ?? uniqueId(deps, slugify(input.name));
+  for (;;) {
+    const fields: BackendFields = {
+      ...rest,
+      // The id is the seal's associated data, so a new id needs a new seal.
+      api_key_enc: await deps.box.seal(api_key, id),
+      api_key_hint: secretHint(api_key),
+    };
+    if (deps.store.backends.insert(id, fields, isoSeconds(deps.now()))) break;
+    if (given !== undefined) throw duplicate(id);
+    id = uniqueId(deps, slugify(input.name));
+  }
   await reloadRuntime(deps);
   return getBackend(deps, id);
 }

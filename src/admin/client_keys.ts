@@ -4,7 +4,7 @@
  * and a hint are stored.
  */
 import type { AppDeps } from "../app_deps.ts";
-import { NotFoundError } from "../errors.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
 import { generateSecret, secretHint, sha256Hex } from "../secrets/token_hash.ts";
 import { KeyCreate } from "./inputs.ts";
 import { reloadRuntime } from "./reload.ts";
@@ -39,7 +39,10 @@ export async function createKey(
     key_hint: secretHint(key),
     created_at: isoSeconds(deps.now()),
   };
-  deps.store.keys.insert(record);
+  if (!deps.store.keys.insert(record)) {
+    // Both are random (2^48 ids, 256-bit keys): a clash means a broken random source.
+    throw new ConflictError(`Client key "${id}" already exists`, "id", "duplicate_id");
+  }
   await reloadRuntime(deps);
   const { key_hash: _h, ...view } = record;
   return { ...view, key };

@@ -27,14 +27,10 @@ export function getPool(deps: AppDeps, id: string): PoolView {
 export async function createPool(deps: AppDeps, body: unknown): Promise<PoolView> {
   const input = parseInput(PoolCreate, body);
   const id = input.id ?? slugify(input.name);
-  if (deps.store.pools.get(id)) {
+  const fields = { name: input.name, priority: input.priority };
+  if (!deps.store.pools.insert(id, fields, isoSeconds(deps.now()))) {
     throw new ConflictError(`Pool "${id}" already exists`, "id", "duplicate_id");
   }
-  deps.store.pools.insert(
-    id,
-    { name: input.name, priority: input.priority },
-    isoSeconds(deps.now()),
-  );
   await reloadRuntime(deps);
   return getPool(deps, id);
 }

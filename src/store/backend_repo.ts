@@ -15,7 +15,7 @@ export function createBackendRepo(db: DatabaseSync) {
   const insert = db.prepare(
     `INSERT INTO backends (id, name, base_url, api_key_enc, api_key_hint, pool_id, models,
        model_map, weight, rpm_limit, tpm_limit, enabled, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   );
   const update = db.prepare(
     `UPDATE backends SET name = ?, base_url = ?, api_key_enc = ?, api_key_hint = ?, pool_id = ?,
@@ -46,9 +46,13 @@ export function createBackendRepo(db: DatabaseSync) {
       const row = get.get(id);
       return row ? BackendRow.parse(row) : undefined;
     },
-    insert(id: string, f: BackendFields, nowIso: string): void {
+    /**
+     * Adds a backend; false when the id is taken. A duplicate is an answer,
+     * not an error: two creates may race past the caller's own check.
+     */
+    insert(id: string, f: BackendFields, nowIso: string): boolean {
       const [name, ...rest] = values(f);
-      insert.run(id, name, ...rest, nowIso, nowIso);
+      return Number(insert.run(id, name, ...rest, nowIso, nowIso).changes) > 0;
     },
     update(id: string, f: BackendFields, nowIso: string): void {
       update.run(...values(f), nowIso, id);

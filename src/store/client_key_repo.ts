@@ -10,7 +10,8 @@ export function createClientKeyRepo(db: DatabaseSync) {
   const list = db.prepare("SELECT * FROM client_keys ORDER BY created_at, id");
   const get = db.prepare("SELECT * FROM client_keys WHERE id = ?");
   const insert = db.prepare(
-    "INSERT INTO client_keys (id, name, key_hash, key_hint, created_at) VALUES (?, ?, ?, ?, ?)",
+    `INSERT INTO client_keys (id, name, key_hash, key_hint, created_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT DO NOTHING`,
   );
   const remove = db.prepare("DELETE FROM client_keys WHERE id = ?");
   return {
@@ -19,8 +20,9 @@ export function createClientKeyRepo(db: DatabaseSync) {
       const row = get.get(id);
       return row ? ClientKeyRow.parse(row) : undefined;
     },
-    insert(k: ClientKeyRecord): void {
-      insert.run(k.id, k.name, k.key_hash, k.key_hint, k.created_at);
+    /** Adds a key; false when its id or hash is taken. */
+    insert(k: ClientKeyRecord): boolean {
+      return Number(insert.run(k.id, k.name, k.key_hash, k.key_hint, k.created_at).changes) > 0;
     },
     remove(id: string): boolean {
       return Number(remove.run(id).changes) > 0;

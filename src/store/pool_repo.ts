@@ -16,7 +16,8 @@ export function createPoolRepo(db: DatabaseSync) {
   const list = db.prepare("SELECT * FROM pools ORDER BY priority, id");
   const get = db.prepare("SELECT * FROM pools WHERE id = ?");
   const insert = db.prepare(
-    "INSERT INTO pools (id, name, priority, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+    `INSERT INTO pools (id, name, priority, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT DO NOTHING`,
   );
   const update = db.prepare("UPDATE pools SET name = ?, priority = ?, updated_at = ? WHERE id = ?");
   const remove = db.prepare("DELETE FROM pools WHERE id = ?");
@@ -28,8 +29,9 @@ export function createPoolRepo(db: DatabaseSync) {
       const row = get.get(id);
       return row ? PoolRow.parse(row) : undefined;
     },
-    insert(id: string, f: PoolFields, nowIso: string): void {
-      insert.run(id, f.name, f.priority, nowIso, nowIso);
+    /** Adds a pool; false when the id is taken (creates may race past the caller's check). */
+    insert(id: string, f: PoolFields, nowIso: string): boolean {
+      return Number(insert.run(id, f.name, f.priority, nowIso, nowIso).changes) > 0;
     },
     update(id: string, f: PoolFields, nowIso: string): void {
       update.run(f.name, f.priority, nowIso, id);

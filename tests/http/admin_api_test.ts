@@ -984,3 +984,42 @@ Deno.test("GET /api/cooldowns lists cooldown events, filtered by backend_id", as
   await failure(rt.admin("GET", "/api/cooldowns?limit=0"), 400, "limit");
   await failure(rt.admin("GET", "/api/cooldowns?backend_id="), 400, "backend_id");
 });
+
+Deno.test("concurrent POST /api/backends and /api/pools with one id: one 201, every other a 409", async () => {
+  await using rt = await startTestRuntime();
+  const race = async (path: string, body: (i: number) => Obj) => {
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => rt.admin("POST", path, body(i))),
+    );
+    const statuses = await Promise.all(answers.map(async (r) => {
+      const json = await r.json();
+      if (r.status === 409) assert.equal(json.error.code, "duplicate_id");
+      return r.status;
+    }));
+    assert.deepEqual(
+      statuses.filter((s) => s !== 409),
+      [201],
+      `statuses: ${[...new Set(statuses)].join(", ")}`,
+    );
+  };
+  await race("/api/backends", (i) => ({
+    id: "same",
+    name: `B${i}`,
+    base_url: "http://127.0.0.1:9/v1",
+    api_key: `sk-race-${i}`,
+    models: ["m"],
+  }));
+  await race("/api/pools", (i) => ({ id: "same-pool", name: `P${i}` }));
+  // No id given: concurrent creates with one name each get their own id.
+  const named = await Promise.all(
+    Array.from({ length: 10 }, () =>
+      rt.admin("POST", "/api/backends", {
+        name: "Twin",
+        base_url: "http://127.0.0.1:9/v1",
+        models: ["m"],
+      })),
+  );
+  assert.deepEqual(named.map((r) => r.status), Array(10).fill(201));
+  const ids = await Promise.all(named.map(async (r) => (await r.json()).data.id));
+  assert.equal(new Set(ids).size, 10);
+});
