@@ -52,6 +52,9 @@ export async function startTestRuntime(opts: TestRuntimeOptions = {}): Promise<T
     masterKey: undefined,
     adminToken: ADMIN_TOKEN,
     logLevel: "debug",
+    maxConnections: undefined,
+    headerTimeoutMs: 20_000,
+    idleTimeoutMs: 60_000,
     ...opts.settings,
   };
   const log: Logger = createLogger(settings.logLevel, (line) => logLines.push(line));
