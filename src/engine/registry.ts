@@ -6,6 +6,7 @@
  * Health survives reloads and is written through via `onHealthChange`.
  */
 import type { GatewayConfig } from "../gateway_config.ts";
+import { type KeyScrubber, keyScrubber } from "../key_scrubber.ts";
 import type { Pool } from "../store/rows.ts";
 import {
   type AttemptOutcome,
@@ -44,6 +45,8 @@ export interface LiveBackend extends BackendSpec {
   rpm?: TokenBucket;
   tpm?: TokenBucket;
   inFlight: number;
+  /** Takes this backend's key out of what its upstream sends back. */
+  scrub: KeyScrubber;
 }
 
 /** The live status row of CONTRACT §3. */
@@ -125,6 +128,7 @@ export class Registry {
         poolPriority: priority.get(spec.pool_id) ?? Number.MAX_SAFE_INTEGER,
         rpm: bucket(old?.rpm, spec.rpm_limit, now),
         tpm: bucket(old?.tpm, spec.tpm_limit, now),
+        scrub: old && old.api_key === spec.api_key ? old.scrub : keyScrubber(spec.api_key),
       };
       // Requests in flight hold the object: update it in place so their
       // in-flight and health bookkeeping lands on the live entry.

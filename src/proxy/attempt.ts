@@ -11,7 +11,7 @@ import { type ChunkReader, chunkReader } from "./chunk_reader.ts";
 import type { Deadlines } from "./deadlines.ts";
 import { parseRetryAfterMs } from "./retry_after.ts";
 import { classifyEvent, type SseEvent, SseSplitter, type StreamError } from "./sse.ts";
-import { buildUpstreamRequest, type ClientCall } from "./upstream_request.ts";
+import { buildUpstreamRequest, type ClientCall, scrubbedHeaders } from "./upstream_request.ts";
 import { concatBytes } from "../bytes.ts";
 
 /** Why an attempt ended the way it did (recorded per attempt). */
@@ -139,7 +139,8 @@ export async function runAttempt(
     }
   }
 
-  const body = await readCapped(res, ERROR_BODY_LIMIT);
+  // From here the answer may go back to the client or into a record: without the key.
+  const body = backend.scrub.bytes(await readCapped(res, ERROR_BODY_LIMIT));
   const error = errorOf(body);
   if (status === 429) {
     const retryAfterMs = parseRetryAfterMs(res.headers, now());
@@ -163,14 +164,14 @@ export async function runAttempt(
       health: { kind: "neutral" },
       upstreamModel,
       retryable: false,
-      saved: { status, headers: res.headers, body },
+      saved: { status, headers: scrubbedHeaders(res.headers, backend.scrub), body },
     };
   }
   release();
   return {
     kind: "return",
     upstreamModel,
-    response: new Response(body, { status, headers: res.headers }),
+    response: new Response(body, { status, headers: scrubbedHeaders(res.headers, backend.scrub) }),
   };
 }
 

@@ -21,6 +21,8 @@ export function relayBody(
   body: ReadableStream<Uint8Array>,
   abort: () => void,
   onDone: (summary: BodySummary) => void,
+  /** Takes the backend's key out of the bytes, across chunk boundaries. */
+  scrub: (chunk: Uint8Array | null) => Uint8Array = (chunk) => chunk ?? new Uint8Array(),
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const parts: Uint8Array[] = [];
@@ -46,6 +48,8 @@ export function relayBody(
         return;
       }
       if (next.done) {
+        const held = scrub(null);
+        if (held.length > 0) controller.enqueue(held);
         controller.close();
         finish({
           outcome: "ok",
@@ -55,9 +59,10 @@ export function relayBody(
         return;
       }
       try {
-        size += next.value.length;
-        if (size <= USAGE_SCAN_LIMIT) parts.push(next.value);
-        controller.enqueue(next.value);
+        const clean = scrub(next.value);
+        size += clean.length;
+        if (size <= USAGE_SCAN_LIMIT) parts.push(clean);
+        controller.enqueue(clean);
       } catch {
         // A fault in Sidecar's own relaying: stop, and still free the backend and record it.
         abort();

@@ -41,7 +41,7 @@ export async function dispatch(
       request_id: trace.id,
       backend: trace.backendId,
       error: err instanceof Error ? err.name : typeof err,
-      detail: err instanceof Error ? clip(err.message) : undefined,
+      detail: err instanceof Error ? scrubbed(deps, trace, clip(err.message)) : undefined,
     });
     const internal = new SidecarError(
       500,
@@ -53,6 +53,12 @@ export async function dispatch(
     if (trace.recorded) return decorated(toErrorResponse(internal), trace);
     return fail(deps, trace, "upstream_error", internal);
   }
+}
+
+/** `text` without the key of the backend that served, if one did. */
+function scrubbed(deps: AppDeps, trace: RequestTrace, text: string): string {
+  const backend = trace.backendId === null ? undefined : deps.registry.get(trace.backendId);
+  return backend ? backend.scrub.text(text) : text;
 }
 
 async function attemptLoop(
@@ -233,7 +239,7 @@ async function relayCommitted(
   setServedBy(trace, backend);
   trace.ttfbMs = deps.now() - trace.started;
   const status = result.response.status;
-  const headers = forwardableHeaders(result.response.headers);
+  const headers = forwardableHeaders(result.response.headers, backend.scrub);
   const abort = () => result.controller.abort();
   let done = false;
   const onDone = (s: RequestEnd) => {
@@ -252,11 +258,13 @@ async function relayCommitted(
       forwardUsage: call.clientWantsUsage,
       addDone: call.endpoint !== "/responses",
       abort,
+      scrub: backend.scrub,
       onDone: (s) => onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error }),
     });
   } else if (Number(result.response.headers.get("content-length") ?? NaN) <= WHOLE_BODY_LIMIT) {
     try {
-      const bytes = await result.response.bytes();
+      // An echo server can send the key back in a success body too.
+      const bytes = backend.scrub.bytes(await result.response.bytes());
       onDone({ status, outcome: "ok", usage: usageOfJson(bytes) });
       decorate(headers, trace);
       return new Response(bytes, { status, headers });
@@ -274,6 +282,7 @@ async function relayCommitted(
       result.response.body,
       abort,
       (s) => onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error }),
+      backend.scrub.chunks(),
     );
   } else {
     onDone({ status, outcome: "ok" });

@@ -36,6 +36,11 @@ export interface RequestEnd {
 /** Longest error text kept in a request record. */
 const MAX_ERROR_CHARS = 1000;
 
+function scrub(deps: AppDeps, t: RequestTrace, text: string): string {
+  const backend = t.backendId === null ? undefined : deps.registry.get(t.backendId);
+  return backend ? backend.scrub.text(text) : text;
+}
+
 /** Records a finished request once. */
 export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): void {
   if (t.recorded) return;
@@ -60,8 +65,9 @@ export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): 
     prompt_tokens: u?.prompt_tokens ?? 0,
     completion_tokens: u?.completion_tokens ?? 0,
     total_tokens: u?.total_tokens ?? 0,
-    // Error text quotes upstreams, whose messages have no length limit of their own.
-    error: end.error == null ? null : clip(end.error, MAX_ERROR_CHARS),
+    // Error text quotes upstreams, whose messages have no length limit of their
+    // own and may quote the backend's key.
+    error: end.error == null ? null : clip(scrub(deps, t, end.error), MAX_ERROR_CHARS),
   };
   deps.store.requestLog.add(entry);
   const backend = t.backendId ?? "none";

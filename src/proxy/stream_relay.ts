@@ -6,6 +6,7 @@
  * stall ends with an in-band error event (CONTRACT §2, "Streaming").
  * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
+import type { KeyScrubber } from "../key_scrubber.ts";
 import type { OpenStream } from "./attempt.ts";
 import type { Deadlines } from "./deadlines.ts";
 import { classifyEvent, DONE_EVENT, encodeSseData, type SseEvent, type Usage } from "./sse.ts";
@@ -31,6 +32,8 @@ export interface RelayOptions {
   addDone: boolean;
   /** Aborts the upstream request. */
   abort: () => void;
+  /** Takes the backend's key out of every event before it is sent or kept. */
+  scrub: KeyScrubber;
   onDone: (summary: StreamSummary) => void;
 }
 
@@ -65,7 +68,9 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
   ) => {
     opts.abort();
     reader.cancel().catch(() => {});
-    const tail = encodeSseData({ error: { message, type: "server_error", code } });
+    const tail = encodeSseData({
+      error: { message: opts.scrub.text(message), type: "server_error", code },
+    });
     end(controller, {
       outcome: code === "upstream_stream_stalled" ? "stalled" : "truncated",
       usage,
@@ -79,7 +84,8 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
       const info = classifyEvent(ev);
       switch (info.kind) {
         case "comment":
-          controller.enqueue(ev.raw); // keep-alives keep client-side idle timers honest
+          // Keep-alives keep client-side idle timers honest.
+          controller.enqueue(opts.scrub.bytes(ev.raw));
           sent++;
           break;
         case "malformed":
@@ -101,7 +107,8 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
           if (info.usage) usage = info.usage;
           if (info.finished) finished = true;
           if (info.usageOnly && !opts.forwardUsage) break;
-          controller.enqueue(ev.raw);
+          // An event is whole here, so a key cannot be split across two searches.
+          controller.enqueue(opts.scrub.bytes(ev.raw));
           sent++;
           break;
       }

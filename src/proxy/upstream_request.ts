@@ -6,6 +6,7 @@
  */
 import { upstreamModel } from "../engine/model_match.ts";
 import type { LiveBackend } from "../engine/registry.ts";
+import { type KeyScrubber, NO_KEY } from "../key_scrubber.ts";
 
 /** The OpenAI endpoints Sidecar proxies, as path suffixes after `/v1`. */
 export type Endpoint = "/chat/completions" | "/completions" | "/embeddings" | "/responses";
@@ -102,15 +103,39 @@ const FORWARDED = [
   "openai-version",
 ] as const;
 
-/** The upstream's response headers that may be passed to the client. */
-export function forwardableHeaders(upstream: Headers): Record<string, string> {
+/**
+ * The upstream's response headers that may be passed to the client, each
+ * bounded, checked and without the backend's key (see {@link KeyScrubber.header}).
+ */
+export function forwardableHeaders(
+  upstream: Headers,
+  scrub: KeyScrubber = NO_KEY,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of FORWARDED) {
     const value = upstream.get(name);
-    if (value !== null) out[name] = value;
+    if (value === null) continue;
+    const clean = scrub.header(value);
+    if (clean !== undefined) out[name] = clean;
   }
   // The upstream's own id, kept apart from Sidecar's x-request-id for support tickets.
   const id = upstream.get("x-request-id");
-  if (id !== null) out["x-upstream-request-id"] = id;
+  const clean = id === null ? undefined : scrub.header(id);
+  if (clean !== undefined) out["x-upstream-request-id"] = clean;
+  return out;
+}
+
+/**
+ * The forwardable subset of an upstream answer's headers under their own
+ * names, scrubbed: for an answer that is kept (or handed back) before its
+ * headers are forwarded.
+ */
+export function scrubbedHeaders(upstream: Headers, scrub: KeyScrubber): Headers {
+  const out = new Headers();
+  for (const name of [...FORWARDED, "x-request-id"]) {
+    const value = upstream.get(name);
+    const clean = value === null ? undefined : scrub.header(value);
+    if (clean !== undefined) out.set(name, clean);
+  }
   return out;
 }

@@ -38,6 +38,8 @@ export type Script =
   | { kind: "reset" }
   /** No answer at all until the client goes away or the mock closes. */
   | { kind: "hang" }
+  /** A careless upstream: `status` with the request's Authorization quoted in the error and in x-request-id. */
+  | { kind: "echo_auth"; status: number }
   | StreamScript;
 
 /**
@@ -63,6 +65,8 @@ export interface StreamScript {
   errorFirst?: { status?: number; type: string; code?: string };
   /** Send the usage-only chunk. @default the request's `stream_options.include_usage` */
   usage?: boolean;
+  /** After this many content chunks, an error event quoting the request's Authorization, then the end. */
+  echoAuthErrorAfter?: number;
 }
 
 /** One request as the mock received it. */
@@ -217,6 +221,11 @@ async function respond(wire: Wire, req: Req, script: Script, name: string): Prom
       const message = "This model's maximum context length is 8192 tokens";
       return json(400, oaiError(message, "invalid_request_error", "context_length_exceeded"));
     }
+    case "echo_auth": {
+      const auth = req.headers.get("authorization") ?? "";
+      const error = oaiError(`Incorrect API key provided: ${auth}`, "invalid_request_error");
+      return json(script.status, error, { "x-request-id": auth });
+    }
     case "stream":
       return stream(wire, req, script, name);
     case "ok": {
@@ -253,6 +262,11 @@ async function stream(wire: Wire, req: Req, s: StreamScript, name: string): Prom
   for (let i = 0; i <= chunks.length; i++) {
     // Without the final HTTP chunk the client sees a body that breaks off.
     if (i === s.cutAfter) return false;
+    if (i === s.echoAuthErrorAfter) {
+      const auth = req.headers.get("authorization") ?? "";
+      const error = oaiError(`Invalid key ${auth}`, "server_error");
+      return await send([sse(error)]) && wire.write(LAST_CHUNK);
+    }
     if (i === s.stallAfter) {
       await wire.gone;
       return false;
