@@ -2,10 +2,14 @@
  * @module serve
  * `sidecar serve`: boot, listen, and shut down gracefully on SIGINT/SIGTERM
  * (stop accepting, finish in-flight requests within a bound, flush usage).
+ * Listening goes through Sidecar's own server (src/net/http_server.ts), which
+ * bounds client connections; `Deno.serve` cannot.
  */
 import { boot } from "../boot.ts";
 import { createApp } from "../http/app.ts";
 import type { Logger } from "../log.ts";
+import { defaultMaxConnections, processDescriptorLimit } from "../net/descriptor_limit.ts";
+import { startHttpServer } from "../net/http_server.ts";
 import { VERSION } from "../version.ts";
 import type { Settings } from "./settings.ts";
 
@@ -25,14 +29,26 @@ export async function serve(settings: Settings, log: Logger): Promise<void> {
     );
   }
   const app = createApp(deps);
-  const server = Deno.serve({
+  const limits = {
+    maxConnections: settings.maxConnections ?? defaultMaxConnections(processDescriptorLimit()),
+    headerTimeoutMs: settings.headerTimeoutMs,
+    idleTimeoutMs: settings.idleTimeoutMs,
+  };
+  const server = startHttpServer({
     hostname: settings.host,
     port: settings.port,
-    onListen: ({ hostname, port }) => {
-      const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-      console.log(`Sidecar ${VERSION} listening on http://${host}:${port}`);
-    },
-  }, app.fetch);
+    handler: app.fetch,
+    limits,
+    log,
+  });
+  log.info("connection limits", {
+    max_connections: limits.maxConnections,
+    header_timeout_ms: limits.headerTimeoutMs,
+    idle_timeout_ms: limits.idleTimeoutMs,
+  });
+  const { hostname, port } = server.addr;
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  console.log(`Sidecar ${VERSION} listening on http://${host}:${port}`);
 
   const purge = () => {
     const cutoff = deps.now() - deps.registry.config.usage_retention_days * 86_400_000;
@@ -52,24 +68,25 @@ export async function serve(settings: Settings, log: Logger): Promise<void> {
     }
   }, CHECKPOINT_MS);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info("shutting down", { signal });
-    clearInterval(purgeTimer);
-    clearInterval(checkpointTimer);
-    const drained = await Promise.race([
-      server.shutdown().then(() => true),
-      new Promise<false>((r) => setTimeout(() => r(false), DRAIN_MS)),
-    ]);
-    if (!drained) log.warn("in-flight requests did not finish in time", { drain_ms: DRAIN_MS });
-    rt.close();
-    log.info("stopped");
-    Deno.exit(0);
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) =>
+    stopping ??= (async () => {
+      log.info("shutting down", { signal });
+      clearInterval(purgeTimer);
+      clearInterval(checkpointTimer);
+      const drained = await Promise.race([
+        server.shutdown().then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), DRAIN_MS)),
+      ]);
+      if (!drained) log.warn("in-flight requests did not finish in time", { drain_ms: DRAIN_MS });
+      rt.close();
+      log.info("stopped");
+      Deno.exit(0);
+    })();
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(sig, () => void stop(sig));
   }
   await server.finished;
+  // The server finishes inside a shutdown: the rest of it (flushing records) must run first.
+  await stopping;
 }

@@ -20,6 +20,12 @@ export interface Settings {
   masterKey: string | undefined;
   adminToken: string | undefined;
   logLevel: LogLevel;
+  /** Open client connections allowed; undefined: derived from the descriptor limit. */
+  maxConnections: number | undefined;
+  /** Time a new connection has to send its first request's headers. @default 20000 */
+  headerTimeoutMs: number;
+  /** Time a keep-alive connection may wait for its next request. @default 60000 */
+  idleTimeoutMs: number;
 }
 
 /** A problem with the command line or environment. */
@@ -42,6 +48,11 @@ Environment (flags win over env, env over defaults):
   SIDECAR_MASTER_KEY  base64 of 32 bytes; unset: master.key in the data dir
   SIDECAR_ADMIN_TOKEN admin secret; unset: generated on first start, printed once
   SIDECAR_LOG_LEVEL   debug | info | warn | error     (info)
+  SIDECAR_MAX_CONNECTIONS   open client connections allowed; at the cap the longest-idle
+                            one is closed, else the new one is refused with a 503
+                            ((open-files limit - 64) / 2)
+  SIDECAR_HEADER_TIMEOUT_MS time a new connection has to send its request headers (20000)
+  SIDECAR_IDLE_TIMEOUT_MS   time a keep-alive connection may wait for its next request (60000)
 `;
 
 /** Parses `args` and `env` into settings; throws {@link UsageError} on bad input. */
@@ -95,5 +106,22 @@ export function resolveSettings(
     masterKey: env("SIDECAR_MASTER_KEY"),
     adminToken: env("SIDECAR_ADMIN_TOKEN"),
     logLevel: level as LogLevel,
+    maxConnections: optionalCount(env, "SIDECAR_MAX_CONNECTIONS"),
+    headerTimeoutMs: optionalCount(env, "SIDECAR_HEADER_TIMEOUT_MS") ?? 20_000,
+    idleTimeoutMs: optionalCount(env, "SIDECAR_IDLE_TIMEOUT_MS") ?? 60_000,
   };
+}
+
+/** A positive whole number from the variable `name`, or undefined when unset. */
+function optionalCount(
+  env: (name: string) => string | undefined,
+  name: string,
+): number | undefined {
+  const text = env(name);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || !Number.isSafeInteger(n)) {
+    throw new UsageError(`Invalid ${name} "${text}": use a whole number of at least 1`);
+  }
+  return n;
 }

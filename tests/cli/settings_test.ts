@@ -19,6 +19,9 @@ Deno.test("resolveSettings() with no flags and no env gives the contract default
     masterKey: undefined,
     adminToken: undefined,
     logLevel: "info",
+    maxConnections: undefined,
+    headerTimeoutMs: 20_000,
+    idleTimeoutMs: 60_000,
   });
 });
 
@@ -33,6 +36,9 @@ Deno.test("resolveSettings() reads every SIDECAR_* variable", () => {
       SIDECAR_MASTER_KEY: "bWFzdGVy",
       SIDECAR_ADMIN_TOKEN: "tok",
       SIDECAR_LOG_LEVEL: "warn",
+      SIDECAR_MAX_CONNECTIONS: "500",
+      SIDECAR_HEADER_TIMEOUT_MS: "5000",
+      SIDECAR_IDLE_TIMEOUT_MS: "30000",
     }),
   );
   assert.deepEqual(s, {
@@ -44,6 +50,9 @@ Deno.test("resolveSettings() reads every SIDECAR_* variable", () => {
     masterKey: "bWFzdGVy",
     adminToken: "tok",
     logLevel: "warn",
+    maxConnections: 500,
+    headerTimeoutMs: 5000,
+    idleTimeoutMs: 30000,
   });
 });
 
@@ -122,4 +131,26 @@ Deno.test("resolveSettings() accepts log levels in any case and refuses unknown 
       (err) => err instanceof UsageError && /SIDECAR_LOG_LEVEL/.test(err.message),
     );
   }
+});
+
+Deno.test("resolveSettings() refuses connection limits that are not whole numbers of at least 1", () => {
+  const names = ["SIDECAR_MAX_CONNECTIONS", "SIDECAR_HEADER_TIMEOUT_MS", "SIDECAR_IDLE_TIMEOUT_MS"];
+  for (const name of names) {
+    for (
+      const value of ["0", "-5", "1.5", "", "abc", " 10", "1e3", "0x10", "99999999999999999999"]
+    ) {
+      assert.throws(() => resolveSettings([], envOf({ [name]: value })), (err) => {
+        assert.ok(err instanceof UsageError, `${name}=${JSON.stringify(value)}`);
+        assert.equal(err.message, `Invalid ${name} "${value}": use a whole number of at least 1`);
+        return true;
+      });
+    }
+  }
+  const s = resolveSettings(
+    [],
+    envOf({ SIDECAR_MAX_CONNECTIONS: "1", SIDECAR_IDLE_TIMEOUT_MS: "1" }),
+  );
+  assert.equal(s.maxConnections, 1);
+  assert.equal(s.idleTimeoutMs, 1);
+  for (const name of names) assert.match(HELP, new RegExp(name));
 });
