@@ -3,6 +3,7 @@
  * Everything the HTTP layer and admin operations are built from. Built once
  * in `main.ts` (or per test), never a module-level singleton.
  */
+import type { FailedAuthLimiter } from "./auth/failed_auth_limiter.ts";
 import type { KeyRing } from "./auth/key_ring.ts";
 import type { Registry } from "./engine/registry.ts";
 import type { Logger } from "./log.ts";
@@ -17,6 +18,8 @@ export interface AppDeps {
   registry: Registry;
   box: SecretBox;
   keyRing: KeyRing;
+  /** Failed authentications per client address (sign-in, `/api`, `/v1`). */
+  authLimiter: FailedAuthLimiter;
   log: Logger;
   metrics: Metrics;
   /** Epoch ms. @default Date.now */

@@ -4,6 +4,7 @@
  * token, routing table — and returns the app's dependencies. Shared by the
  * `serve` command and by tests that want a real file-backed instance.
  */
+import { AUTH_LIMIT_DEFAULTS, FailedAuthLimiter } from "./auth/failed_auth_limiter.ts";
 import { KeyRing } from "./auth/key_ring.ts";
 import { reloadRuntime } from "./admin/reload.ts";
 import type { AppDeps } from "./app_deps.ts";
@@ -78,6 +79,7 @@ export async function boot(
       registry,
       box,
       keyRing: new KeyRing(admin.hash),
+      authLimiter: loadAuthLimiter(store, now()),
       log,
       metrics: new Metrics(),
       now,
@@ -92,6 +94,22 @@ export async function boot(
     close();
     throw err;
   }
+}
+
+/**
+ * The failed-authentication limiter with the state it had before a restart;
+ * its changes are written behind, like health (losing the last 50 ms of
+ * failures to a crash only forgives a few guesses).
+ */
+function loadAuthLimiter(store: Store, now: number): FailedAuthLimiter {
+  const log = {
+    save: (client: string, failures: readonly number[]) =>
+      store.writes.enqueue(() => store.authFailures.save(client, failures)),
+    remove: (client: string) => store.writes.enqueue(() => store.authFailures.remove(client)),
+  };
+  const { windowMs, maxClients } = AUTH_LIMIT_DEFAULTS;
+  store.authFailures.purge(now - windowMs);
+  return new FailedAuthLimiter({ log }, store.authFailures.loadRecent(now - windowMs, maxClients));
 }
 
 /** Write-behind of health changes and cooldown events. */

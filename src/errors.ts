@@ -106,6 +106,21 @@ export class AllBackendsUnavailableError extends SidecarError {
   }
 }
 
+/** 429: this address failed to authenticate too often; only a correct secret gets through. */
+export class AuthRateLimitedError extends SidecarError {
+  constructor(readonly retryAfterMs: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super(
+      429,
+      "rate_limit_error",
+      `Too many failed authentications from this address; retry after ${seconds}s`,
+      "too_many_auth_failures",
+      null,
+      { "retry-after": String(seconds) },
+    );
+  }
+}
+
 /** 5xx: attempts or the deadline were spent on upstream failures. */
 export class UpstreamFailedError extends SidecarError {
   constructor(readonly upstreamStatus: number, message: string, code = "upstream_failed") {

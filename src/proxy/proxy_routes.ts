@@ -3,13 +3,14 @@
  * The OpenAI-compatible `/v1` surface: client-key auth, body checks, then
  * the attempt loop. The client's own credentials are never sent upstream.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { AppDeps } from "../app_deps.ts";
 import { bearerSecret, type Principal } from "../auth/key_ring.ts";
-import { AuthError, BadRequestError, NotFoundError } from "../errors.ts";
+import { AuthError, AuthRateLimitedError, BadRequestError, NotFoundError } from "../errors.ts";
+import { clientAddress } from "../http/client_address.ts";
 import { errorResponse } from "../http/error_response.ts";
 import { clip, exceedsUtf8Bytes, MAX_MODEL_BYTES } from "../text_bounds.ts";
-import { readBodyBytes } from "../http/json_body.ts";
+import { assertJsonContentType, readBodyBytes } from "../http/json_body.ts";
 import { assertJsonDepth } from "../http/json_depth.ts";
 import { dispatch } from "./dispatch.ts";
 import { newRequestId } from "./request_id.ts";
@@ -33,7 +34,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
 
   v1.get("/models", (c) =>
     answer(deps, c.req.raw, (id) => {
-      authenticate(deps, c.req.raw);
+      authenticate(deps, c.req.raw, c);
       return Response.json({
         object: "list",
         data: deps.registry.models().map((m) => ({
@@ -50,7 +51,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
       answer(deps, c.req.raw, async (id) => {
         const req = c.req.raw;
         const started = deps.now();
-        const principal = authenticate(deps, req);
+        const principal = authenticate(deps, req, c);
         const call = await parseCall(endpoint, req, deps.registry.config.max_body_bytes);
         const trace: RequestTrace = {
           id,
@@ -103,10 +104,17 @@ async function answer(
   }
 }
 
-function authenticate(deps: AppDeps, req: Request): Principal {
+/**
+ * The request's principal, or a 401. Only a failure reaches the failed-auth
+ * limiter (a 429 while the address is limited), so a valid key does no
+ * limiter work; `c` gives the peer address (none on the not-found path).
+ */
+function authenticate(deps: AppDeps, req: Request, c?: Context): Principal {
   const secret = bearerSecret(req.headers);
   const principal = secret ? deps.keyRing.identify(secret) : undefined;
   if (!principal) {
+    const wait = deps.authLimiter.fail(c ? clientAddress(c) : "unknown", deps.now());
+    if (wait > 0) throw new AuthRateLimitedError(wait);
     throw new AuthError(
       secret ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",
     );
@@ -117,6 +125,7 @@ function authenticate(deps: AppDeps, req: Request): Principal {
 const utf8 = new TextDecoder();
 
 async function parseCall(endpoint: Endpoint, req: Request, maxBytes: number): Promise<ClientCall> {
+  assertJsonContentType(req);
   const bytes = await readBodyBytes(req, maxBytes);
   assertJsonDepth(bytes);
   let body: unknown;

@@ -92,6 +92,15 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN admin_binding TEXT NOT NULL DEFAULT '';
   `,
+  // v3: the failed-authentication limiter's state.
+  `
+  CREATE TABLE auth_failures (
+    client TEXT PRIMARY KEY,
+    failures TEXT NOT NULL,
+    last_at INTEGER NOT NULL
+  );
+  CREATE INDEX auth_failures_last ON auth_failures(last_at);
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`. */

@@ -3,6 +3,7 @@
  * Assembles the repositories over one open database, with the batched writer.
  */
 import type { DatabaseSync } from "node:sqlite";
+import { createAuthFailureRepo } from "./auth_failure_repo.ts";
 import { createBackendRepo } from "./backend_repo.ts";
 import { createClientKeyRepo } from "./client_key_repo.ts";
 import { createConfigRepo } from "./config_repo.ts";
@@ -33,6 +34,7 @@ export function createStore(db: DatabaseSync, opts: StoreOptions = {}) {
     sessions: createSessionRepo(db),
     requests: createRequestRepo(db),
     health: createHealthRepo(db),
+    authFailures: createAuthFailureRepo(db),
     writes: new WriteQueue(db, writeOptions),
     /** Request records, inserted on the writer thread. */
     requestLog: new RequestWriter(db.location(), requestWriter),

@@ -5,6 +5,7 @@
  * naming the field and nothing stored.
  */
 import assert from "node:assert/strict";
+import { FailedAuthLimiter } from "../../src/auth/failed_auth_limiter.ts";
 import { DEFAULT_CONFIG } from "../../src/gateway_config.ts";
 import { secretHint } from "../../src/secrets/token_hash.ts";
 import { requestEntry } from "../helpers/request_entry.ts";
@@ -132,6 +133,8 @@ Deno.test("/api/* refuses a missing, wrong or non-admin token with 401 and chang
   ];
   for (const [method, path, body] of ADMIN_ROUTES) {
     for (const headers of credentials) {
+      // Each refusal from a clean slate: the failed-auth limit has its own tests.
+      rt.deps.authLimiter = new FailedAuthLimiter();
       const res = rt.app.request(path, {
         method,
         headers: { ...headers, "content-type": "application/json" },

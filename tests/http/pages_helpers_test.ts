@@ -14,7 +14,6 @@ import {
 import { bucketRange, buildCharts, MAX_SERIES } from "../../src/http/pages/chart_data.ts";
 import { isSameOrigin } from "../../src/http/pages/csrf.ts";
 import { toFieldErrors } from "../../src/http/pages/form_input.ts";
-import { LoginLimiter } from "../../src/http/pages/login_limiter.ts";
 import { loginUrl, safeNext } from "../../src/http/pages/session.ts";
 import { settingsBody, settingSpecs } from "../../src/http/pages/settings_fields.ts";
 import { bucketFor, resolveUsageRange } from "../../src/http/pages/usage_range.ts";
@@ -23,34 +22,6 @@ import type { SeriesRow } from "../../src/store/rows.ts";
 import { startTestRuntime } from "../helpers/test_runtime.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
-
-Deno.test("LoginLimiter allows 5 failures a minute, then waits for the oldest to expire", () => {
-  const l = new LoginLimiter();
-  for (let i = 0; i < 5; i++) {
-    assert.equal(l.retryAfterMs("ip", T0 + i * 1000), 0);
-    l.fail("ip", T0 + i * 1000);
-  }
-  assert.equal(l.retryAfterMs("ip", T0 + 5000), 55_000);
-  assert.equal(l.retryAfterMs("other", T0 + 5000), 0, "per client");
-  assert.equal(l.retryAfterMs("ip", T0 + 60_000), 0, "the first failure left the window");
-  l.reset("ip");
-  assert.equal(l.retryAfterMs("ip", T0 + 5000), 0);
-});
-
-Deno.test("LoginLimiter forgets the stalest client beyond maxClients", () => {
-  const l = new LoginLimiter({ maxFailures: 1, maxClients: 2 });
-  l.fail("a", T0);
-  l.fail("b", T0);
-  l.fail("c", T0);
-  assert.equal(l.retryAfterMs("a", T0), 0);
-  assert.ok(l.retryAfterMs("c", T0) > 0);
-});
-
-Deno.test("LoginLimiter ignores a clock that jumps backwards", () => {
-  const l = new LoginLimiter({ maxFailures: 1 });
-  l.fail("ip", T0);
-  assert.equal(l.retryAfterMs("ip", T0 - 120_000), 0);
-});
 
 Deno.test("isSameOrigin trusts Sec-Fetch-Site and compares Origin's host", () => {
   const url = "http://127.0.0.1:8686/pools";

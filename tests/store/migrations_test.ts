@@ -34,6 +34,7 @@ Deno.test("openDatabase() brings a fresh file to user_version = MIGRATIONS.lengt
     try {
       assert.equal(userVersion(db), MIGRATIONS.length);
       assert.deepEqual(tables(db), [
+        "auth_failures",
         "backend_state",
         "backends",
         "client_keys",

@@ -28,7 +28,7 @@ const ADMIN_BODY_LIMIT = 1024 * 1024;
 export function adminApi(deps: AppDeps): Hono {
   const api = new Hono();
   const body = (req: Request) => readJsonBody(req, ADMIN_BODY_LIMIT);
-  api.use("*", requireAdmin(deps.keyRing), durableWrites(deps.store));
+  api.use("*", requireAdmin(deps), durableWrites(deps.store));
 
   api.get("/pools", (c) => c.json({ data: listPools(deps) }));
   api.post(

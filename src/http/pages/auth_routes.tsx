@@ -1,22 +1,22 @@
 /**
  * @module auth_routes
  * `/login` and `/logout`. Sign-in compares the admin token through the key
- * ring (hash, constant time); failures are limited per client address.
+ * ring (hash, constant time) first; only failures reach the failed-auth
+ * limiter shared with `/api` and `/v1`, so the right token always signs in.
  */
-import { type Context, Hono } from "hono";
-import { getConnInfo } from "hono/deno";
+import { Hono } from "hono";
 import type { AppDeps } from "../../app_deps.ts";
 import { ForbiddenError } from "../../errors.ts";
 import { LoginPage, LogoutPage } from "../../../views/login_page.tsx";
 import { csrfGuard, isSameOrigin } from "./csrf.ts";
 import { readForm } from "./form_input.ts";
-import { LoginLimiter } from "./login_limiter.ts";
+import { clientAddress } from "../client_address.ts";
 import type { PageEnv } from "./page_env.ts";
 import { formBodyLimit, securityHeaders } from "./security_headers.ts";
 import { endSession, findSession, requireSession, safeNext, startSession } from "./session.ts";
 
-/** Builds the sign-in and sign-out routes; `limiter` is per app instance. */
-export function authRoutes(deps: AppDeps, limiter = new LoginLimiter()): Hono<PageEnv> {
+/** Builds the sign-in and sign-out routes. */
+export function authRoutes(deps: AppDeps): Hono<PageEnv> {
   const r = new Hono<PageEnv>();
   const headers = securityHeaders();
 
@@ -31,25 +31,23 @@ export function authRoutes(deps: AppDeps, limiter = new LoginLimiter()): Hono<Pa
       throw new ForbiddenError("Cross-site sign-in refused", "cross_site_request");
     }
     const client = clientAddress(c);
-    const now = deps.now();
     const form = await readForm(c);
     const next = safeNext(form.next);
-    const wait = limiter.retryAfterMs(client, now);
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      return c.html(
-        <LoginPage next={next} error={`Too many failed sign-ins: try again in ${seconds} s`} />,
-        429,
-        { "retry-after": String(seconds) },
-      );
-    }
     const token = form.token ?? "";
     if (token === "" || !deps.keyRing.isAdmin(token)) {
-      limiter.fail(client, now);
+      const wait = deps.authLimiter.fail(client, deps.now());
+      if (wait > 0) {
+        // Limited: answered without a log line, so guessing cannot flood the log.
+        const seconds = Math.max(1, Math.ceil(wait / 1000));
+        return c.html(
+          <LoginPage next={next} error={`Too many failed sign-ins: try again in ${seconds} s`} />,
+          429,
+          { "retry-after": String(seconds) },
+        );
+      }
       deps.log.warn("dashboard sign-in failed", { client });
       return c.html(<LoginPage next={next} error="That is not the admin token" />, 401);
     }
-    limiter.reset(client);
     startSession(deps, c);
     deps.log.info("dashboard sign-in", { client });
     return c.redirect(next, 303);
@@ -68,13 +66,4 @@ export function authRoutes(deps: AppDeps, limiter = new LoginLimiter()): Hono<Pa
   });
 
   return r;
-}
-
-/** The peer address; `unknown` in-process (tests) where there is no socket. */
-function clientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown";
-  }
 }
