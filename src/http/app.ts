@@ -5,22 +5,41 @@
  */
 import { Hono } from "hono";
 import type { AppDeps } from "../app_deps.ts";
-import { NotFoundError, toErrorResponse } from "../errors.ts";
+import { NotFoundError, SidecarError, toErrorResponse } from "../errors.ts";
 import { clip } from "../text_bounds.ts";
 import { proxyNotFound, proxyRoutes } from "../proxy/proxy_routes.ts";
 import { adminApi } from "./api/admin_api.ts";
 import { errorResponse } from "./error_response.ts";
+import { methodTable } from "./method_table.ts";
 import { pagesApp } from "./pages/pages_app.ts";
 
 /** Builds the whole app from its dependencies. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => errorResponse(deps.log, err, c.req.path));
-  app.notFound((c) =>
-    c.req.path.startsWith("/v1/")
+  // Built on the first miss, once every route below is registered.
+  let allowed: ((path: string) => string[]) | undefined;
+  app.notFound((c) => {
+    const methods = (allowed ??= methodTable(app.routes))(c.req.path);
+    if (methods.length > 0 && !methods.includes(c.req.method)) {
+      const res = toErrorResponse(
+        new SidecarError(
+          405,
+          "invalid_request_error",
+          `Method ${clip(c.req.method)} not allowed on ${clip(c.req.path)}; use ${
+            methods.join(", ")
+          }`,
+          "method_not_allowed",
+          null,
+          { allow: methods.join(", ") },
+        ),
+      );
+      return res;
+    }
+    return c.req.path.startsWith("/v1/")
       ? proxyNotFound(deps, c.req.raw)
-      : toErrorResponse(new NotFoundError(`No route for ${c.req.method} ${clip(c.req.path)}`))
-  );
+      : toErrorResponse(new NotFoundError(`No route for ${c.req.method} ${clip(c.req.path)}`));
+  });
 
   app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));
   app.get("/metrics", (c) =>

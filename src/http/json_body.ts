@@ -3,12 +3,33 @@
  * Reads a JSON request body with a size cap, so a huge or malformed body is
  * a clear 4xx and never a crash.
  */
-import { BadRequestError, PayloadTooLargeError } from "../errors.ts";
+import { BadRequestError, PayloadTooLargeError, SidecarError } from "../errors.ts";
 import { concatBytes } from "../bytes.ts";
 import { assertJsonDepth } from "./json_depth.ts";
 
+/** `application/json` or `application/<anything>+json`, with or without parameters. */
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * Refuses (415) a body declared as something other than JSON: `text/plain`
+ * and form encodings are what a browser may send cross-site without asking,
+ * and `curl -d` sends a form type. No content type at all is accepted: it
+ * claims no other format, and every OpenAI SDK sends `application/json`.
+ */
+export function assertJsonContentType(req: Request): void {
+  const type = req.headers.get("content-type");
+  if (type === null || JSON_TYPE.test(type)) return;
+  throw new SidecarError(
+    415,
+    "invalid_request_error",
+    "Request body must be JSON: send content-type: application/json",
+    "unsupported_media_type",
+  );
+}
+
 /** Reads at most `maxBytes` of `req`'s body and parses it as JSON. */
 export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  assertJsonContentType(req);
   const bytes = await readBodyBytes(req, maxBytes);
   if (bytes.length === 0) throw new BadRequestError("Request body is empty; send a JSON object");
   assertJsonDepth(bytes);

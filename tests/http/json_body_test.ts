@@ -4,13 +4,18 @@
  * empty and malformed bodies as clear 4xx errors.
  */
 import assert from "node:assert/strict";
-import { BadRequestError, PayloadTooLargeError } from "../../src/errors.ts";
-import { readBodyBytes, readJsonBody } from "../../src/http/json_body.ts";
+import { BadRequestError, PayloadTooLargeError, SidecarError } from "../../src/errors.ts";
+import { assertJsonContentType, readBodyBytes, readJsonBody } from "../../src/http/json_body.ts";
 
 const enc = new TextEncoder();
 
 function post(body: BodyInit | null, headers: Record<string, string> = {}): Request {
-  return new Request("http://localhost/x", { method: "POST", body, headers });
+  // A string body would otherwise be sent as text/plain, which readJsonBody refuses.
+  return new Request("http://localhost/x", {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", ...headers },
+  });
 }
 
 /** A body streamed in the given chunks, with no content-length; records cancellation. */
@@ -118,4 +123,32 @@ Deno.test("readJsonBody() refuses a body nested too deep before parsing it", asy
     () => readJsonBody(req, 1024 * 1024),
     (e) => e instanceof BadRequestError && /deeper/.test(e.message),
   );
+});
+
+Deno.test("assertJsonContentType() accepts JSON types and none, and refuses others with a 415", () => {
+  const req = (type?: string) =>
+    new Request("http://localhost/x", {
+      method: "POST",
+      body: new Uint8Array(),
+      headers: type ? { "content-type": type } : {},
+    });
+  for (
+    const t of [
+      undefined,
+      "application/json",
+      "Application/JSON; charset=utf-8",
+      "application/vnd.api+json",
+    ]
+  ) {
+    assertJsonContentType(req(t));
+  }
+  for (
+    const t of ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", "text/json"]
+  ) {
+    assert.throws(
+      () => assertJsonContentType(req(t)),
+      (e) => e instanceof SidecarError && e.status === 415,
+      t,
+    );
+  }
 });

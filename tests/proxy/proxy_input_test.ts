@@ -122,3 +122,57 @@ Deno.test("an unknown /v1 route is a 404 in the error shape", async () => {
   await refused(res, 404);
   noUpstream(p);
 });
+
+Deno.test("a body declared as anything but JSON is a 415 on /v1 and /api", async () => {
+  await using p = await startProxy({ backends: [{ id: "b1" }] });
+  const body = JSON.stringify(chat());
+  for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]) {
+    const error = await refused(
+      await p.post("/chat/completions", body, { "content-type": type }),
+      415,
+    );
+    assert.equal(error.type, "invalid_request_error");
+    const api = await p.rt.app.request("/api/pools", {
+      method: "POST",
+      headers: { authorization: "Bearer sc-admin-test-token", "content-type": type },
+      body: JSON.stringify({ id: "p2", name: "p2", priority: 5 }),
+    });
+    assert.equal(api.status, 415);
+    assertErrorShape(await api.json());
+  }
+  noUpstream(p);
+  for (const type of ["application/json; charset=utf-8", "application/merge-patch+json"]) {
+    const res = await p.post("/chat/completions", body, { "content-type": type });
+    assert.equal(res.status, 200, type);
+    await res.body?.cancel();
+  }
+  // No content type claims no other format.
+  const bare = await fetch(`${p.baseURL}/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${p.key}` },
+    body: new TextEncoder().encode(body),
+  });
+  assert.equal(bare.status, 200);
+  await bare.body?.cancel();
+});
+
+Deno.test("a wrong method on a known path is a 405 with Allow", async () => {
+  await using p = await startProxy({ backends: [{ id: "b1" }] });
+  const get = await fetch(`${p.baseURL}/chat/completions`, {
+    headers: { authorization: `Bearer ${p.key}` },
+  });
+  assert.equal(get.status, 405);
+  assert.equal(get.headers.get("allow"), "POST");
+  assertErrorShape(await get.json());
+  const del = await p.rt.admin("DELETE", "/api/pools");
+  assert.equal(del.status, 405);
+  assert.equal(del.headers.get("allow"), "GET, POST");
+  await del.body?.cancel();
+  const patch = await p.rt.admin("PUT", "/api/pools/primary");
+  assert.equal(patch.headers.get("allow"), "GET, PATCH, DELETE");
+  await patch.body?.cancel();
+  const unknown = await p.rt.admin("GET", "/api/nothing");
+  assert.equal(unknown.status, 404);
+  await unknown.body?.cancel();
+  noUpstream(p);
+});
