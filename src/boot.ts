@@ -19,6 +19,7 @@ import { Deadlines } from "./proxy/deadlines.ts";
 import { lockDataDir } from "./store/data_dir_lock.ts";
 import { openDatabase, StartupError } from "./store/database.ts";
 import { createStore, type Store } from "./store/store.ts";
+import { createHttp1Client } from "./upstream/http1_client.ts";
 import { VERSION } from "./version.ts";
 
 /** A running instance's dependencies and how to close it. */
@@ -85,7 +86,7 @@ export async function boot(
       now,
       random: opts.random ?? Math.random,
       deadlines: new Deadlines(),
-      fetch: opts.fetch ?? globalThis.fetch,
+      fetch: opts.fetch ?? createHttp1Client().fetch,
       version: VERSION,
     };
     await reloadRuntime(deps, store.health.loadAll());
