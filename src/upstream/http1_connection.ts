@@ -151,6 +151,8 @@ export class Http1Connection {
     this.closed = true;
     this.eof = true;
     try {
+      // A parked read is unref'd: ref it, or its failure may never be delivered to settled().
+      this.#conn.ref();
       this.#conn.close();
     } catch {
       // Already closed by the runtime.
