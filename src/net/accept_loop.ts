@@ -118,8 +118,18 @@ export async function acceptLoop(
       });
       episode = undefined;
     }
-    const shedding = onConnection(conn);
-    if (shedding) await shedding;
+    try {
+      const shedding = onConnection(conn);
+      if (shedding) await shedding;
+    } catch (err) {
+      // One connection's failure must not end the loop, and with it the server.
+      log.error("could not serve a connection", { error: (err as Error)?.message ?? String(err) });
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
   }
 }
 

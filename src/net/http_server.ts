@@ -61,7 +61,8 @@ export function startHttpServer(opts: HttpServerOptions): HttpServer {
   const listener = Deno.listen({ hostname: opts.hostname, port: opts.port, transport: "tcp" });
   const addr = listener.addr;
   const table = new ConnectionTable(limits);
-  const served = new Map<Connection, ConnectionHttp>();
+  /** Each open connection's HTTP server, and a promise that settles (never rejects) when it closes. */
+  const served = new Map<Connection, { http: ConnectionHttp; closed: Promise<void> }>();
   // Requests stamp times from this, refreshed by each accept and sweep: no clock read per request.
   let coarse = now();
 
@@ -102,11 +103,12 @@ export function startHttpServer(opts: HttpServerOptions): HttpServer {
       else c.awaiting--;
       return res;
     }, onError);
-    served.set(c, http);
-    http.finished.then(() => {
+    // `finished` rejects when the client resets the connection: unhandled, that would end the process.
+    const forget = () => {
       table.delete(c);
       served.delete(c);
-    });
+    };
+    served.set(c, { http, closed: http.finished.then(forget, forget) });
     return evicted;
   };
 
@@ -114,7 +116,7 @@ export function startHttpServer(opts: HttpServerOptions): HttpServer {
   const drop = (c: Connection): Promise<void> | undefined => {
     table.delete(c);
     c.close();
-    const closed = served.get(c)?.finished;
+    const closed = served.get(c)?.closed;
     return closed && Promise.race([closed, new Promise<void>((r) => setTimeout(r, CLOSE_WAIT_MS))]);
   };
 
@@ -173,7 +175,7 @@ export function startHttpServer(opts: HttpServerOptions): HttpServer {
         listener.close();
         await accepting;
         clearInterval(sweeper);
-        await Promise.all([...served.values()].map((h) => h.shutdown().catch(() => {})));
+        await Promise.all([...served.values()].map(({ http }) => http.shutdown().catch(() => {})));
         resolveFinished();
       })();
       return finished;

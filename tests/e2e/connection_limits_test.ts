@@ -203,3 +203,20 @@ Deno.test("sidecar serve at SIDECAR_MAX_CONNECTIONS with every connection busy a
   });
   await upstream.close();
 });
+
+Deno.test("sidecar serve survives clients that reset their connections with answers unread", async () => {
+  await withDataDir(async (dataDir) => {
+    await using sidecar = await LimitedSidecar.start({ dataDir, token: TOKEN });
+    const pipelined = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".repeat(50);
+    for (let i = 0; i < 200; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: sidecar.port });
+      await writeAll(conn, pipelined);
+      if (i % 2) await new Promise((r) => setTimeout(r, 1));
+      conn.close(); // with answers unread, the kernel resets the connection
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await healthz(sidecar.url), 200, sidecar.output);
+    assert.doesNotMatch(sidecar.output, /Uncaught|unexpected error/);
+    assert.equal((await sidecar.terminate()).code, 0, sidecar.output);
+  });
+});
