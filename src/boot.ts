@@ -59,7 +59,10 @@ export async function boot(
     lock.release();
     throw err;
   }
+  // The upstream client is ours to close unless the caller brought one.
+  const upstream = opts.fetch ? undefined : createHttp1Client();
   const close = () => {
+    void upstream?.close();
     store.close();
     lock.release();
   };
@@ -86,7 +89,7 @@ export async function boot(
       now,
       random: opts.random ?? Math.random,
       deadlines: new Deadlines(),
-      fetch: opts.fetch ?? createHttp1Client().fetch,
+      fetch: opts.fetch ?? upstream!.fetch,
       version: VERSION,
     };
     await reloadRuntime(deps, store.health.loadAll());

@@ -16,8 +16,6 @@ export class Wire {
   #buf: Uint8Array = new Uint8Array(0);
   #wake = () => {};
   #eof = false;
-  /** Waiting for another request on a connection that already served one. */
-  idle = false;
   /** Settles once the peer closes, the socket breaks or the mock closes it. */
   readonly gone: Promise<void>;
 

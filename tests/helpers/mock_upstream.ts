@@ -119,28 +119,17 @@ export function startMockUpstream(
   let closed: Promise<void> | undefined;
 
   const next = () => queue[0] ?? fallback;
-  // Deno's fetch silently resends a request once when a *reused* keep-alive
-  // connection drops before the response (denoland/deno#32566), so a reset
-  // is only ever done on a fresh connection: idle reused ones are closed first.
-  const closeIdleBeforeReset = () => {
-    if (next().kind === "reset") { for (const wire of wires) if (wire.idle) wire.close(); }
-  };
 
   async function serveConn(wire: Wire): Promise<void> {
     try {
       for (let served = 0;; served++) {
-        wire.idle = served > 0;
         const req = await readRequest(wire);
-        wire.idle = false;
-        // A reset racing onto a reused connection: drop it unanswered and
-        // unrecorded; fetch's own resend on a new connection gets the reset.
-        if (!req || (served > 0 && next().kind === "reset")) break;
+        if (!req) break;
         requests.push({ ...req, backend: name, closed: wire.gone });
         const script = queue.shift() ?? fallback;
-        closeIdleBeforeReset();
         const keepAlive = await respond(wire, req, script, name);
         const clientCloses = /close/i.test(req.headers.get("connection") ?? "");
-        if (!keepAlive || stopping || clientCloses || next().kind === "reset") break;
+        if (!keepAlive || stopping || clientCloses) break;
       }
     } catch {
       // A request this parser cannot read: drop the connection, like a strict server.
@@ -177,11 +166,9 @@ export function startMockUpstream(
     },
     script(...s) {
       queue.push(...s);
-      closeIdleBeforeReset();
     },
     setDefault(s) {
       fallback = s;
-      closeIdleBeforeReset();
     },
     close() {
       if (!closed) {

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChunkInfo, classifyEvent, SseSplitter } from "../../src/proxy/sse.ts";
+import { createHttp1Client } from "../../src/upstream/http1_client.ts";
 import { type MockUpstream, startMockUpstream } from "./mock_upstream.ts";
 
 async function withMock(
@@ -211,48 +212,33 @@ Deno.test("mock reset makes fetch reject before any response", async () => {
   });
 });
 
-// Deno's fetch resends once when a reused keep-alive connection drops, which
-// would hide the reset and hand the resend the next script.
-Deno.test("mock reset is seen once even after keep-alive requests", async () => {
-  await withMock(async (mock) => {
-    const statuses: (number | string)[] = [];
-    const send = async () => {
-      try {
-        const res = await post(mock, "/chat/completions", chat());
-        await res.body?.cancel();
-        statuses.push(res.status);
-      } catch {
-        statuses.push("reset");
+// Sidecar's own client never resends, so a reset lands on the connection the
+// request came on, reused or fresh, and every reset request is recorded.
+Deno.test("mock reset drops the connection the request came on, reused or not", async () => {
+  const client = createHttp1Client();
+  try {
+    await withMock(async (mock) => {
+      mock.script({ kind: "ok" }, { kind: "reset" }, { kind: "status", status: 500 }, {
+        kind: "reset",
+      }, { kind: "ok" });
+      const outcomes: (number | string)[] = [];
+      for (let i = 0; i < 5; i++) {
+        outcomes.push(
+          await client.fetch(`${mock.url}/chat/completions`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(chat()),
+          }).then((res) => res.text().then(() => res.status), () => "reset"),
+        );
       }
-    };
-    await send();
-    mock.script({ kind: "reset" }, { kind: "status", status: 500 }, { kind: "reset" });
-    await send();
-    await send();
-    await send();
-    mock.setDefault({ kind: "reset" });
-    await send();
-    await send();
-    assert.deepEqual(statuses, [200, "reset", 500, "reset", "reset", "reset"]);
-    assert.equal(mock.requests.length, 6);
-  });
-});
-
-Deno.test("mock reset queued behind a response closes that connection", async () => {
-  await withMock(async (mock) => {
-    mock.script({ kind: "ok" }, { kind: "reset" }, { kind: "ok" }, { kind: "reset" });
-    const outcomes = [];
-    for (let i = 0; i < 4; i++) {
-      outcomes.push(
-        await post(mock, "/chat/completions", chat()).then(
-          (res) => res.text().then(() => res.status),
-          () => "reset",
-        ),
-      );
-    }
-    assert.deepEqual(outcomes, [200, "reset", 200, "reset"]);
-    assert.equal(mock.requests.length, 4);
-  });
+      assert.deepEqual(outcomes, [200, "reset", 500, "reset", 200]);
+      assert.equal(mock.requests.length, 5);
+      // The first reset came on the connection the 200 had used.
+      assert.equal(mock.connections, 3);
+    });
+  } finally {
+    await client.close();
+  }
 });
 
 Deno.test("mock hang never answers until the client aborts", async () => {

@@ -9,6 +9,7 @@ import OpenAI, { APIError } from "npm:openai@7.59.0";
 import type { StatusRow } from "../../src/engine/registry.ts";
 import type { GatewayConfigPatch } from "../../src/gateway_config.ts";
 import type { CooldownEvent, RequestRecord } from "../../src/store/rows.ts";
+import { createHttp1Client } from "../../src/upstream/http1_client.ts";
 import {
   type MockUpstream,
   type RecordedRequest,
@@ -54,7 +55,7 @@ export interface ProxyOptions {
   random?: () => number;
   /** An existing data dir (left in place on close). */
   dataDir?: string;
-  /** The upstream client behind the call spy, to inject faults. @default globalThis.fetch */
+  /** The upstream client behind the call spy, to inject faults. @default Sidecar's own HTTP/1.1 client */
   fetch?: typeof fetch;
 }
 
@@ -104,7 +105,9 @@ export function chat<const T extends object = Record<never, never>>(extra?: T) {
 export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   const clock = new FakeClock();
   const upstreamCalls: Proxy["upstreamCalls"] = [];
-  const upstream = opts.fetch ?? fetch;
+  // The client Sidecar runs with in production, closed with the proxy.
+  const client = opts.fetch ? undefined : createHttp1Client();
+  const upstream = opts.fetch ?? client!.fetch;
   const spy: typeof fetch = (input, init) => {
     upstreamCalls.push({ url: String(input), signal: init?.signal ?? undefined });
     return upstream(input, init);
@@ -123,6 +126,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     closed = true;
     // Mocks first: anything still waiting on an upstream is released at once.
     await Promise.all([...mocks.values()].map((m) => m.close()));
+    await client?.close();
     await server?.shutdown();
     await rt.close();
   };
