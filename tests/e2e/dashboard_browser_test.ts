@@ -5,8 +5,10 @@
  * server on a free port: sign in, create a pool, a client key and a backend
  * through the forms, edit the backend, cool it with a 429 from a mock
  * upstream through the proxy and watch the status and countdown change
- * without a reload, read the usage charts, delete the backend. Saves the
- * screenshots the README shows (docs/overview.png, docs/backends.png).
+ * without a reload, read the usage charts, delete the backend. Takes the
+ * screenshots the README shows: into docs/ (docs/overview.png,
+ * docs/backends.png) when SIDECAR_UPDATE_SCREENSHOTS=1, else into a temp
+ * dir, so a test run leaves the working tree as it was.
  *
  * The scenario runs in a child `deno run -A` of this file: playwright-core
  * probes `/proc/sys/...` when it loads, which Deno allows only with
@@ -20,8 +22,13 @@ import { ADMIN_TOKEN, startTestRuntime, type TestRuntime } from "../helpers/test
 
 const CHROMIUM = "/usr/bin/chromium";
 const UPSTREAM_KEY = "sk-proj-e2e-secret-7f3a9c41";
-const DOCS = new URL("../../docs/", import.meta.url);
-const docPath = (name: string) => decodeURIComponent(new URL(name, DOCS).pathname);
+let shots: string | undefined;
+const docPath = (name: string) => {
+  shots ??= Deno.env.get("SIDECAR_UPDATE_SCREENSHOTS") === "1"
+    ? decodeURIComponent(new URL("../../docs/", import.meta.url).pathname)
+    : Deno.makeTempDirSync({ prefix: "sidecar-screenshots-" }) + "/";
+  return shots + name;
+};
 
 function requireChromium(): void {
   try {

@@ -118,7 +118,6 @@ export function startMockUpstream(
   let stopping = false;
   let closed: Promise<void> | undefined;
 
-  const next = () => queue[0] ?? fallback;
 
   async function serveConn(wire: Wire): Promise<void> {
     try {
