@@ -118,7 +118,6 @@ export function startMockUpstream(
   let stopping = false;
   let closed: Promise<void> | undefined;
 
-
   async function serveConn(wire: Wire): Promise<void> {
     try {
       for (let served = 0;; served++) {
