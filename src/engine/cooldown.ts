@@ -4,6 +4,12 @@
  * (like a circuit breaker without timers): `healthy`, `cooling` until an
  * instant, then half-open `probing` while exactly one request tests the
  * backend. Every function is pure; the caller stores the returned value.
+ *
+ * A cooldown has a scope, and each scope is one such state: the whole backend
+ * (quota, refused keys, errors in a row) or one (backend, upstream model)
+ * pair, because providers rate-limit per model and a 429 for one model says
+ * nothing about another on the same key. {@linkcode scopedOutcomes} splits an
+ * attempt's outcome between the two.
  */
 
 /** Why a backend cools; also the `reason` of a cooldown event row. */
@@ -68,6 +74,47 @@ export const HEALTHY: BackendHealth = Object.freeze({
   consecutive429: 0,
   failures: 0,
 });
+
+/** A backend's health in both scopes, as stored and as seeded at start-up. */
+export interface ScopedHealth extends BackendHealth {
+  /** Pair scopes by upstream model; only those that are not healthy. */
+  readonly models?: ReadonlyMap<string, BackendHealth>;
+}
+
+/** Neutral: the outcome that changes nothing but frees a probe. */
+const NEUTRAL: AttemptOutcome = Object.freeze({ kind: "neutral" });
+
+/** What each scope makes of one attempt's outcome. */
+export interface ScopedOutcomes {
+  /** For the whole backend: never `rate_limited`. */
+  backend: AttemptOutcome;
+  /** For the (backend, upstream model) pair: only `rate_limited`, `success` or `neutral`. */
+  model: AttemptOutcome;
+}
+
+/**
+ * Splits an outcome between the scopes. A rate limit cools the pair only; to
+ * the backend it is neutral (the server answered, so a backend probe is freed
+ * but not judged). Quota, auth and failures cool the backend; to the pair they
+ * are neutral, so a pair probe that met one is freed for the next request.
+ * A success counts for both.
+ */
+export function scopedOutcomes(outcome: AttemptOutcome): ScopedOutcomes {
+  switch (outcome.kind) {
+    case "rate_limited":
+      return { backend: NEUTRAL, model: outcome };
+    case "success":
+    case "neutral":
+      return { backend: outcome, model: outcome };
+    default:
+      return { backend: outcome, model: NEUTRAL };
+  }
+}
+
+/** Healthy with no counters: a pair scope in this state need not be kept. */
+export function isPristine(h: BackendHealth): boolean {
+  return h.health.state === "healthy" && h.consecutive429 === 0 && h.failures === 0;
+}
 
 /** Whether a request may be sent now; a `probe` request must be {@linkcode claim}ed. */
 export type Availability = { usable: true; probe: boolean } | { usable: false; readyAt: number };

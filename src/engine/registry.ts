@@ -4,6 +4,10 @@
  * priority, health and token buckets. The proxy reads only this (never
  * SQLite); the admin layer calls {@link Registry.load} after each change.
  * Health survives reloads and is written through via `onHealthChange`.
+ *
+ * Health has two scopes (see cooldown.ts): the backend's own, and one per
+ * (backend, upstream model) pair for rate limits. A backend is skipped for a
+ * requested model when either its own scope or that model's pair is cooling.
  */
 import type { GatewayConfig } from "../gateway_config.ts";
 import { type KeyScrubber, keyScrubber } from "../key_scrubber.ts";
@@ -17,9 +21,12 @@ import {
   type CooldownPolicy,
   type CooldownStarted,
   HEALTHY,
+  isPristine,
   record,
+  type ScopedHealth,
+  scopedOutcomes,
 } from "./cooldown.ts";
-import { isExactModel, matchesModel } from "./model_match.ts";
+import { isExactModel, matchesModel, upstreamModel } from "./model_match.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { SmoothWeightedRoundRobin } from "./weighted_round_robin.ts";
 
@@ -41,7 +48,13 @@ export interface BackendSpec {
 /** A backend as the router sees it. */
 export interface LiveBackend extends BackendSpec {
   poolPriority: number;
+  /** The backend scope: quota, auth and errors cooldowns. */
   health: BackendHealth;
+  /**
+   * The pair scopes by upstream model: rate-limit cooldowns. Only pairs that
+   * are not healthy have an entry; one is dropped when it heals.
+   */
+  modelHealth: Map<string, BackendHealth>;
   rpm?: TokenBucket;
   tpm?: TokenBucket;
   inFlight: number;
@@ -52,26 +65,51 @@ export interface LiveBackend extends BackendSpec {
 /** The live status row of CONTRACT §3. */
 export interface StatusRow {
   backend_id: string;
+  /** `cooling` only when the whole backend is; a cooling model shows in `models_cooling`. */
   status: "active" | "cooling" | "disabled";
+  /** End of the backend scope's cooldown. */
   cooldown_until: string | null;
+  /** The longest 429 streak of the backend scope or any of its models. */
   consecutive_429: number;
   failures: number;
   rpm_tokens_left: number | null;
   tpm_tokens_left: number | null;
   in_flight: number;
+  /** Upstream models of this backend that are not usable now, by model name. */
+  models_cooling: ModelCooling[];
+}
+
+/** One (backend, upstream model) pair that is not usable now. */
+export interface ModelCooling {
+  /** The upstream model (after `model_map`). */
+  model: string;
+  /** When its cooldown ends; null while its probe is in flight. */
+  cooldown_until: string | null;
+  consecutive_429: number;
 }
 
 /** Result of asking for the next backend to try. */
 export type Pick =
-  | { kind: "backend"; backend: LiveBackend; probe: boolean }
+  | {
+    kind: "backend";
+    backend: LiveBackend;
+    /** The model the backend is asked for: report outcomes with it. */
+    upstreamModel: string;
+    /** True when this attempt probes a scope (the backend's, its model's or both) after a cooldown. */
+    probe: boolean;
+  }
   /** Nothing usable now; `readyAt` is the earliest instant one could be (Infinity: never). */
   | { kind: "none"; readyAt: number; cooling: number; limited: number };
 
-/** Called when a backend's health changes, so it can be persisted. */
+/**
+ * Called when a scope's health changes, so it can be persisted: `model` names
+ * the pair scope, and is absent for the backend scope. A pair that healed is
+ * reported once with {@linkcode HEALTHY} (it is no longer kept).
+ */
 export type HealthListener = (
   backendId: string,
   health: BackendHealth,
-  change: { started?: CooldownStarted; cleared?: boolean; now: number },
+  change: { started?: CooldownStarted; cleared?: boolean; now: number; model?: string },
 ) => void;
 
 /** The in-memory routing table. */
@@ -111,13 +149,14 @@ export class Registry {
 
   /**
    * Rebuilds the table from stored rows, keeping each surviving backend's
-   * health, buckets and in-flight count. `health` seeds state on first load.
+   * health, buckets and in-flight count. `health` seeds state on first load,
+   * both scopes (a plain {@linkcode BackendHealth} seeds the backend scope only).
    */
   load(
     backends: readonly BackendSpec[],
     pools: readonly Pool[],
     now: number,
-    health?: ReadonlyMap<string, BackendHealth>,
+    health?: ReadonlyMap<string, ScopedHealth>,
   ): void {
     const priority = new Map(pools.map((p) => [p.id, p.priority]));
     const next = new Map<string, LiveBackend>();
@@ -136,7 +175,7 @@ export class Registry {
         spec.id,
         old
           ? Object.assign(old, fields)
-          : { ...fields, health: health?.get(spec.id) ?? HEALTHY, inFlight: 0 },
+          : { ...fields, ...seeded(health?.get(spec.id)), inFlight: 0 },
       );
     }
     for (const id of this.#backends.keys()) {
@@ -182,8 +221,9 @@ export class Registry {
 
   /**
    * The next backend to try for `model`: pools in priority order, smooth
-   * weighted round-robin inside a pool, skipping `exclude`, cooling backends
-   * and empty buckets. Claims it (takes an rpm token, marks a probe).
+   * weighted round-robin inside a pool, skipping `exclude`, backends cooling
+   * for this model (in either scope) and empty buckets. Claims it (takes an
+   * rpm token, marks a probe on each scope that is due one).
    */
   pick(model: string, now: number, exclude: ReadonlySet<string> = NONE): Pick {
     const policy = this.#policy;
@@ -199,10 +239,10 @@ export class Registry {
       for (let i = start; i < end; i++) {
         const b = list[i]!;
         if (exclude.has(b.id)) continue;
-        const a = availability(b.health, now, policy);
-        if (!a.usable) {
+        const until = usableAt(b, model, now, policy);
+        if (until > now) {
           cooling++;
-          readyAt = Math.min(readyAt, a.readyAt);
+          readyAt = Math.min(readyAt, until);
           continue;
         }
         const wait = Math.max(b.rpm?.msUntil(now) ?? 0, b.tpm?.msUntil(now) ?? 0);
@@ -217,39 +257,78 @@ export class Registry {
       const id = this.#roundRobin(poolId).pick(usable);
       const chosen = usable.find((b) => b.id === id);
       if (!chosen) continue;
-      const probe = chosen.health.health.state !== "healthy";
+      const upstream = upstreamModel(chosen.model_map, model);
+      const pair = chosen.modelHealth.get(upstream);
+      const probe = chosen.health.health.state !== "healthy" || pair !== undefined;
       chosen.rpm?.tryTake(now);
       chosen.health = claim(chosen.health, now, policy);
-      return { kind: "backend", backend: chosen, probe };
+      if (pair) chosen.modelHealth.set(upstream, claim(pair, now, policy));
+      return { kind: "backend", backend: chosen, upstreamModel: upstream, probe };
     }
     return { kind: "none", readyAt, cooling, limited };
   }
 
   /**
    * When the earliest candidate for `model` (outside `exclude`) is usable
-   * again, without claiming anything: `now` if one is usable now, Infinity
-   * if none ever will be.
+   * again, in both scopes, without claiming anything: `now` if one is usable
+   * now, Infinity if none ever will be.
    */
   readyAt(model: string, now: number, exclude: ReadonlySet<string> = NONE): number {
     const policy = this.#policy;
     let earliest = Infinity;
     for (const b of this.candidates(model)) {
       if (exclude.has(b.id)) continue;
-      const a = availability(b.health, now, policy);
       const bucketWait = Math.max(b.rpm?.msUntil(now) ?? 0, b.tpm?.msUntil(now) ?? 0);
-      earliest = Math.min(earliest, Math.max(a.usable ? now : a.readyAt, now + bucketWait));
+      earliest = Math.min(earliest, Math.max(usableAt(b, model, now, policy), now + bucketWait));
     }
     return earliest;
   }
 
-  /** Applies an attempt's outcome to the backend's health. */
-  report(id: string, outcome: AttemptOutcome, now: number): void {
+  /**
+   * Applies an attempt's outcome. With `upstreamModel` (the pick's), a rate
+   * limit cools only that (backend, model) pair and the other outcomes are
+   * split between the scopes by `scopedOutcomes`; without it the whole
+   * backend takes the outcome, 429s included.
+   */
+  report(id: string, outcome: AttemptOutcome, now: number, upstreamModel?: string): void {
     const b = this.#backends.get(id);
     if (!b) return;
+    if (upstreamModel === undefined) {
+      this.#record(b, outcome, now);
+      return;
+    }
+    const split = scopedOutcomes(outcome);
+    this.#record(b, split.backend, now);
+    this.#recordModel(b, upstreamModel, split.model, now);
+  }
+
+  #record(b: LiveBackend, outcome: AttemptOutcome, now: number): void {
     const before = b.health;
     const { next, cooldown } = record(before, outcome, now, this.#policy);
     b.health = next;
-    if (next !== before) this.#onHealth(id, next, cooldown ? { started: cooldown, now } : { now });
+    if (next !== before) {
+      this.#onHealth(b.id, next, cooldown ? { started: cooldown, now } : { now });
+    }
+  }
+
+  #recordModel(b: LiveBackend, model: string, outcome: AttemptOutcome, now: number): void {
+    const before = b.modelHealth.get(model);
+    // A pair with no entry is healthy, and only a rate limit changes that.
+    if (!before && outcome.kind !== "rate_limited") return;
+    const { next, cooldown } = record(before ?? HEALTHY, outcome, now, this.#policy);
+    if (next === before) return;
+    if (isPristine(next)) b.modelHealth.delete(model);
+    else {
+      if (!before && b.modelHealth.size >= MAX_MODELS_COOLING) {
+        // Client-chosen names behind a `*` glob must not grow memory: the
+        // oldest entry goes (its model is then treated as healthy).
+        const oldest = b.modelHealth.keys().next().value!;
+        b.modelHealth.delete(oldest);
+        this.#onHealth(b.id, HEALTHY, { now, model: oldest });
+      }
+      b.modelHealth.set(model, next);
+    }
+    this.#onHealth(b.id, next, cooldown ? { started: cooldown, now, model } : { now, model });
   }
 
   /** Charges real token usage to the backend's TPM bucket. */
@@ -257,12 +336,16 @@ export class Registry {
     if (tokens > 0) this.#backends.get(id)?.tpm?.charge(now, tokens);
   }
 
-  /** Manual clear from the admin: healthy, counters reset. */
+  /** Manual clear from the admin: both scopes (every model) healthy, counters reset. */
   clearCooldown(id: string, now: number): boolean {
     const b = this.#backends.get(id);
     if (!b) return false;
     b.health = clear(b.health);
     this.#onHealth(id, b.health, { cleared: true, now });
+    for (const model of b.modelHealth.keys()) {
+      this.#onHealth(id, HEALTHY, { cleared: true, now, model });
+    }
+    b.modelHealth.clear();
     return true;
   }
 
@@ -279,21 +362,33 @@ export class Registry {
     }));
   }
 
-  /** Live status of every backend (CONTRACT §3 status row). */
+  /** Live status of every backend, with its models that are cooling. */
   status(now: number): StatusRow[] {
     const policy = this.#policy;
     return [...this.#backends.values()].map((b) => {
       const a = availability(b.health, now, policy);
-      const until = b.health.health.state === "cooling" ? b.health.health.until : null;
+      let consecutive429 = b.health.consecutive429;
+      const models: ModelCooling[] = [];
+      for (const [model, h] of b.modelHealth) {
+        consecutive429 = Math.max(consecutive429, h.consecutive429);
+        if (availability(h, now, policy).usable) continue;
+        models.push({
+          model,
+          cooldown_until: runningUntil(h, now),
+          consecutive_429: h.consecutive429,
+        });
+      }
+      models.sort((x, y) => x.model.localeCompare(y.model));
       return {
         backend_id: b.id,
         status: !b.enabled ? "disabled" : a.usable ? "active" : "cooling",
-        cooldown_until: until !== null && until > now ? new Date(until).toISOString() : null,
-        consecutive_429: b.health.consecutive429,
+        cooldown_until: runningUntil(b.health, now),
+        consecutive_429: consecutive429,
         failures: b.health.failures,
         rpm_tokens_left: b.rpm ? Math.max(0, Math.floor(b.rpm.available(now))) : null,
         tpm_tokens_left: b.tpm ? Math.max(0, Math.floor(b.tpm.available(now))) : null,
         in_flight: b.inFlight,
+        models_cooling: models,
       };
     });
   }
@@ -309,6 +404,40 @@ const NONE: ReadonlySet<string> = new Set();
 const NO_CANDIDATES: readonly LiveBackend[] = Object.freeze([]);
 /** Candidate lists kept; far more than the model names a deployment serves. */
 const MAX_CACHED_MODELS = 1024;
+/** Pair scopes kept per backend; far more than the models one key is limited on. */
+export const MAX_MODELS_COOLING = 256;
+
+/** A new live backend's health in both scopes, from what was stored. */
+function seeded(
+  h: ScopedHealth | undefined,
+): { health: BackendHealth; modelHealth: Map<string, BackendHealth> } {
+  if (!h) return { health: HEALTHY, modelHealth: new Map() };
+  const { models, ...own } = h;
+  return { health: own, modelHealth: new Map(models) };
+}
+
+/**
+ * When `b` may take `model` (its backend scope and that model's pair both
+ * usable): `now` or earlier when it may now, else the later of the two ends.
+ */
+function usableAt(b: LiveBackend, model: string, now: number, policy: CooldownPolicy): number {
+  const a = availability(b.health, now, policy);
+  let at = a.usable ? now : a.readyAt;
+  // Most backends have no cooling pair: skip the model_map lookup.
+  if (b.modelHealth.size === 0) return at;
+  const pair = b.modelHealth.get(upstreamModel(b.model_map, model));
+  if (pair) {
+    const p = availability(pair, now, policy);
+    if (!p.usable) at = Math.max(at, p.readyAt);
+  }
+  return at;
+}
+
+/** The ISO end of a cooldown still running at `now`, else null. */
+function runningUntil(h: BackendHealth, now: number): string | null {
+  const s = h.health;
+  return s.state === "cooling" && s.until > now ? new Date(s.until).toISOString() : null;
+}
 
 function policyOf(c: GatewayConfig): CooldownPolicy {
   return {

@@ -258,6 +258,7 @@ Deno.test("Registry.status() gives a row per backend with live state", () => {
     rpm_tokens_left: 9,
     tpm_tokens_left: null,
     in_flight: 0,
+    models_cooling: [],
   });
   assert.equal(rows.get("b")?.status, "cooling");
   assert.equal(rows.get("b")?.cooldown_until, new Date(T0 + 5 * S).toISOString());
