@@ -1,6 +1,6 @@
 /**
  * @module admin_api
- * The admin JSON API of CONTRACT §3: thin routes over the admin operations.
+ * The admin JSON API (docs/api.md): thin routes over the admin operations.
  * Lists are `{"data":[...]}`, single objects `{"data":{...}}`.
  */
 import { Hono } from "hono";
