@@ -1,6 +1,6 @@
 /**
  * @module settings
- * Process settings from CLI flags, environment and defaults (CONTRACT §1):
+ * Process settings from CLI flags, environment and defaults (README.md, "Running it"):
  * flags win over env, env over defaults.
  */
 import { join } from "node:path";
