@@ -1,7 +1,7 @@
 /**
  * @module request_repo
  * Request records: batched inserts from the proxy, newest-first listing and
- * the usage aggregates of CONTRACT §3.
+ * the usage aggregates (docs/accounting.md).
  */
 import type { DatabaseSync } from "node:sqlite";
 import {
