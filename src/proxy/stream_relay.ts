@@ -3,7 +3,7 @@
  * Relays a committed upstream SSE stream to the client event by event, as it
  * arrives (pull-driven, so a slow client slows the upstream read instead of
  * growing a buffer). It never lets a broken stream look finished: a cut or a
- * stall ends with an in-band error event (CONTRACT §2, "Streaming").
+ * stall ends with an in-band error event (docs/streaming.md).
  * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 import type { KeyScrubber } from "../key_scrubber.ts";
