@@ -1,6 +1,6 @@
 /**
  * @module settings_form
- * The gateway config (CONTRACT §3) as one form: every field with its unit,
+ * The gateway config (docs/api.md) as one form: every field with its unit,
  * what it does, its range and default, and the current value in words.
  */
 import type { FC } from "hono/jsx";
