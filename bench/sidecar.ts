@@ -1,6 +1,6 @@
 /**
- * @module Sidecar under test, configured through its admin API (CONTRACT.md
- * §1, §3) with either one backend or 3 pools × 3 backends, all pointing at
+ * @module Sidecar under test, configured through its admin API (docs/api.md)
+ * with either one backend or 3 pools × 3 backends, all pointing at
  * the mock, rate limits set out of the way.
  */
 
