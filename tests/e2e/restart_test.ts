@@ -1,6 +1,6 @@
 /**
  * @module restart_test
- * CONTRACT §2 "Cooldown (per backend, persisted, survives restart)": a
+ * Cooldowns persist across restarts (docs/cooldowns.md): a
  * backend cooled by a 429 is still cooling after the process is restarted on
  * the same data dir, and its cooldown event is still listed.
  */
