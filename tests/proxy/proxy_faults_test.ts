@@ -1,6 +1,6 @@
 /**
  * @module proxy_faults_test
- * CONTRACT §2 "One attempt's outcome" and "Cooldown": each upstream fault
+ * One attempt's outcome (docs/failover.md) and cooldowns (docs/cooldowns.md): each upstream fault
  * from a real misbehaving upstream, what the `openai` client gets, which
  * backends were tried, what was recorded and how the backend cools.
  */
