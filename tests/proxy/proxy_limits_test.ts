@@ -1,6 +1,6 @@
 /**
  * @module proxy_limits_test
- * CONTRACT §2 "Rate limits" (rpm/tpm token buckets skip a backend without
+ * Rate limits (docs/limits.md: rpm/tpm token buckets skip a backend without
  * cooling it) and the half-open probe after a cooldown expires.
  */
 import assert from "node:assert/strict";
