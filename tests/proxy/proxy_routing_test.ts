@@ -1,6 +1,6 @@
 /**
  * @module proxy_routing_test
- * CONTRACT §2 "Routing" end to end: pool priority, weighted round-robin,
+ * Routing (docs/routing.md) end to end: pool priority, weighted round-robin,
  * standbys, and admin changes taking effect on the next request.
  */
 import assert from "node:assert/strict";
