@@ -1,6 +1,6 @@
 /**
  * @module proxy_basic_test
- * The happy paths of CONTRACT §2 through the official `openai` client over
+ * The happy paths (docs/routing.md) through the official `openai` client over
  * real HTTP: each endpoint, the added headers, credentials and `model_map`.
  */
 import assert from "node:assert/strict";
