@@ -1,6 +1,6 @@
 /**
  * @module proxy_stream_test
- * CONTRACT §2 "Streaming": broken, stalled, malformed and unfinished upstream
+ * Streaming (docs/streaming.md): broken, stalled, malformed and unfinished upstream
  * streams, failover before the first byte, and client disconnects.
  */
 import assert from "node:assert/strict";
