@@ -1,6 +1,6 @@
 /**
  * @module proxy_input_test
- * CONTRACT §2 "Errors" and client auth: what Sidecar refuses itself, always
+ * Errors (docs/api.md) and client auth: what Sidecar refuses itself, always
  * in the contract's error shape, without calling any upstream.
  */
 import assert from "node:assert/strict";
