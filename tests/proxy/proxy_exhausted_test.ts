@@ -1,6 +1,6 @@
 /**
  * @module proxy_exhausted_test
- * CONTRACT §2 "When nothing can serve" and "Limits": model_not_found, all
+ * When nothing can serve, and max_attempts (docs/failover.md): model_not_found, all
  * backends unavailable (with an honest Retry-After, or a bounded wait), and
  * attempts spent on failures.
  */
