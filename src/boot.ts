@@ -77,7 +77,9 @@ export async function boot(
     const box = await SecretBox.fromRawKey(raw);
     await verifyMasterKey(store.meta, box);
     const admin = resolveAdminToken(store.meta, settings.adminToken);
-    const registry = new Registry(store.config.load(), persistHealth(store));
+    const registry = new Registry(store.config.load(), persistHealth(store), (mark) =>
+      // Written behind like health: a mark lost to a crash costs one more refused continuation.
+      store.writes.enqueue(() => store.resumeMarks.save(mark)));
     const deps: AppDeps = {
       store,
       registry,
@@ -93,6 +95,7 @@ export async function boot(
       version: VERSION,
     };
     await reloadRuntime(deps, store.health.loadAll());
+    registry.loadResumeMarks(store.resumeMarks.loadAll());
     return { deps, admin, close };
   } catch (err) {
     close();

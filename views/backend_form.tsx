@@ -17,6 +17,16 @@ export const BACKEND_FORM_ID = "backend-form";
 const MODELS_EXAMPLE = "gpt-4o*\ntext-embedding-3-small";
 const MODEL_MAP_EXAMPLE = "gpt-4o = gpt-4o-2024-08-06\n* = my-default-model";
 
+/** Each resume mode with what it does, in a line. */
+export const RESUME_OPTIONS = [
+  ["off", "off: a stream that breaks ends with an error"],
+  ["prefill", "prefill: resend with the delivered text as a final assistant message to continue"],
+  [
+    "continue_final_message",
+    "continue_final_message: prefill plus vLLM's continue_final_message flag",
+  ],
+] as const;
+
 /** Props of {@link BackendForm}. */
 export interface BackendFormProps {
   mode: "create" | "edit";
@@ -151,6 +161,15 @@ export const BackendForm: FC<BackendFormProps> = (p) => {
         rows={5}
         placeholder={MODEL_MAP_EXAMPLE}
         help="One per line: requested = sent upstream. * = … renames everything else."
+      />
+      <SelectField
+        name="resume"
+        label="Resume broken streams"
+        value={v.resume}
+        error={e.resume}
+        options={RESUME_OPTIONS}
+        help="How Sidecar continues a chat stream that breaks after text reached the client."
+        wide
       />
       <CheckField
         name="enabled"

@@ -6,9 +6,10 @@
  */
 import type { FC } from "hono/jsx";
 import type { BackendView } from "../src/admin/backends.ts";
+import type { ResumeMark } from "../src/engine/resume_marks.ts";
 import type { Pool } from "../src/store/rows.ts";
 import { EmptyState } from "./empty_state.tsx";
-import { formatCount } from "./format.ts";
+import { formatCount, formatTimeOfDay } from "./format.ts";
 import { EditLink, RowAction } from "./row_action.tsx";
 import { Countdown, StatusBadge } from "./status_badge.tsx";
 
@@ -28,7 +29,29 @@ export interface BackendTableProps {
   now: number;
   /** Sent out of band, beside another region's swap. */
   oob?: boolean;
+  /** Each backend's not-resumable marks, by backend id. */
+  resumeMarks?: ReadonlyMap<string, readonly ResumeMark[]>;
 }
+
+/** `resume: prefill — not resumable for gpt-4o (since 10:00:00)`. */
+const ResumeLine: FC<{ mode: string; marks: readonly ResumeMark[]; now: number }> = (p) => (
+  <span class="sub resume">
+    resume: {p.mode}
+    {p.marks.length > 0
+      ? (
+        <>
+          {" — not resumable for "}
+          {p.marks.map((m, i) => (
+            <>
+              {i > 0 ? ", " : ""}
+              <span class="mono">{m.model}</span> (since {formatTimeOfDay(m.markedAt, p.now)})
+            </>
+          ))}
+        </>
+      )
+      : null}
+  </span>
+);
 
 /** The backends table, or what to do when there are none. */
 export const BackendTable: FC<BackendTableProps> = (p) => {
@@ -76,6 +99,11 @@ export const BackendTable: FC<BackendTableProps> = (p) => {
                       <td>
                         <strong>{b.name}</strong>
                         <span class="sub mono">{b.id} · {b.base_url}</span>
+                        <ResumeLine
+                          mode={b.resume}
+                          marks={p.resumeMarks?.get(b.id) ?? []}
+                          now={p.now}
+                        />
                       </td>
                       <td class="nowrap">{poolName.get(b.pool_id) ?? b.pool_id}</td>
                       <td>

@@ -14,6 +14,7 @@ import { reloadRuntime } from "./reload.ts";
 import { parseInput } from "./validate.ts";
 import { isoSeconds } from "../bytes.ts";
 import type { StatusRow } from "../engine/registry.ts";
+import type { ResumeMode } from "../engine/resume_mode.ts";
 
 /** A backend as the admin sees it (CONTRACT §3 backend JSON). */
 export interface BackendView {
@@ -28,6 +29,9 @@ export interface BackendView {
   rpm_limit: number | null;
   tpm_limit: number | null;
   enabled: boolean;
+  resume: ResumeMode;
+  /** Upstream models that refused a continuation since the last edit (read-only). */
+  not_resumable_models: string[];
   status: "active" | "cooling" | "disabled";
   cooldown_until: string | null;
   consecutive_429: number;
@@ -38,12 +42,12 @@ export interface BackendView {
 /** Lists backends with their live state. */
 export function listBackends(deps: AppDeps): BackendView[] {
   const live = liveStatus(deps);
-  return deps.store.backends.list().map((r) => toView(r, live.get(r.id)));
+  return deps.store.backends.list().map((r) => toView(deps, r, live.get(r.id)));
 }
 
 /** One backend, or 404. */
 export function getBackend(deps: AppDeps, id: string): BackendView {
-  return toView(mustGet(deps, id), liveStatus(deps).get(id));
+  return toView(deps, mustGet(deps, id), liveStatus(deps).get(id));
 }
 
 /** Validates and creates a backend. */
@@ -72,7 +76,11 @@ export async function createBackend(deps: AppDeps, body: unknown): Promise<Backe
   return getBackend(deps, id);
 }
 
-/** Validates and applies a partial update; an absent `api_key` keeps the key. */
+/**
+ * Validates and applies a partial update; an absent `api_key` keeps the key.
+ * Any edit clears the backend's not-resumable marks: the change may be what
+ * makes a continuation work, and one refused request is the price of finding out.
+ */
 export async function updateBackend(
   deps: AppDeps,
   id: string,
@@ -91,15 +99,24 @@ export async function updateBackend(
     fields.api_key_enc = await deps.box.seal(api_key, id);
     fields.api_key_hint = secretHint(api_key);
   }
-  deps.store.backends.update(id, fields, isoSeconds(deps.now()));
+  // Marks still queued must land before the clear, or they would come back
+  // after it; nothing runs between the flush and the transaction.
+  deps.store.writes.flush();
+  deps.store.transaction(() => {
+    deps.store.backends.update(id, fields, isoSeconds(deps.now()));
+    deps.store.resumeMarks.clear(id);
+  });
+  deps.registry.clearResumeMarks(id);
   await reloadRuntime(deps);
   return getBackend(deps, id);
 }
 
-/** Deletes a backend (its history stays in requests and cooldown events). */
+/** Deletes a backend (its history stays in requests and cooldown events; its marks go). */
 export async function deleteBackend(deps: AppDeps, id: string): Promise<void> {
   mustGet(deps, id);
+  // Stored marks go with the row (ON DELETE CASCADE); queued ones find no backend.
   deps.store.backends.remove(id);
+  deps.registry.clearResumeMarks(id);
   await reloadRuntime(deps);
 }
 
@@ -107,20 +124,23 @@ export async function deleteBackend(deps: AppDeps, id: string): Promise<void> {
 export function clearBackendCooldown(deps: AppDeps, id: string): BackendView {
   const row = mustGet(deps, id);
   deps.registry.clearCooldown(id, deps.now());
-  return toView(row, liveStatus(deps).get(id));
+  return toView(deps, row, liveStatus(deps).get(id));
 }
 
 function liveStatus(deps: AppDeps): Map<string, StatusRow> {
   return new Map(deps.registry.status(deps.now()).map((s) => [s.backend_id, s]));
 }
 
-function toView(r: BackendRecord, live: StatusRow | undefined): BackendView {
-  const { api_key_enc: _sealed, ...rest } = r;
+function toView(deps: AppDeps, r: BackendRecord, live: StatusRow | undefined): BackendView {
+  const { api_key_enc: _sealed, created_at, updated_at, ...rest } = r;
   return {
     ...rest,
+    not_resumable_models: deps.registry.resumeMarks(r.id).map((m) => m.model),
     status: live?.status ?? (r.enabled ? "active" : "disabled"),
     cooldown_until: live?.cooldown_until ?? null,
     consecutive_429: live?.consecutive_429 ?? 0,
+    created_at,
+    updated_at,
   };
 }
 

@@ -4,6 +4,7 @@
  * single source of truth for validation of pools, backends and client keys.
  */
 import { z } from "zod";
+import { ResumeMode } from "../engine/resume_mode.ts";
 
 /** Ids are slugs so they are safe in URLs, logs and HTML attributes. */
 export const Slug = z
@@ -46,6 +47,7 @@ export const BackendCreate = z.strictObject({
   rpm_limit: z.number().int().min(1).max(RPM_MAX).nullable().default(null),
   tpm_limit: z.number().int().min(1).max(TPM_MAX).nullable().default(null),
   enabled: z.boolean().default(true),
+  resume: ResumeMode.default("off"),
 });
 export type BackendCreate = z.infer<typeof BackendCreate>;
 
@@ -61,6 +63,7 @@ export const BackendPatch = z.strictObject({
   rpm_limit: z.number().int().min(1).max(RPM_MAX).nullable().optional(),
   tpm_limit: z.number().int().min(1).max(TPM_MAX).nullable().optional(),
   enabled: z.boolean().optional(),
+  resume: ResumeMode.optional(),
 });
 export type BackendPatch = z.infer<typeof BackendPatch>;
 

@@ -27,6 +27,8 @@ import {
   scopedOutcomes,
 } from "./cooldown.ts";
 import { isExactModel, matchesModel, upstreamModel } from "./model_match.ts";
+import { type ResumeMark, type ResumeMarkListener, ResumeMarks } from "./resume_marks.ts";
+import type { ResumeMode } from "./resume_mode.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { SmoothWeightedRoundRobin } from "./weighted_round_robin.ts";
 
@@ -43,6 +45,8 @@ export interface BackendSpec {
   rpm_limit: number | null;
   tpm_limit: number | null;
   enabled: boolean;
+  /** How a broken chat stream may be continued on this backend. */
+  resume: ResumeMode;
 }
 
 /** A backend as the router sees it. */
@@ -124,11 +128,17 @@ export class Registry {
   #config: GatewayConfig;
   #policy: CooldownPolicy;
   readonly #onHealth: HealthListener;
+  readonly #resumeMarks: ResumeMarks;
 
-  constructor(config: GatewayConfig, onHealth: HealthListener = () => {}) {
+  constructor(
+    config: GatewayConfig,
+    onHealth: HealthListener = () => {},
+    onResumeMark: ResumeMarkListener = () => {},
+  ) {
     this.#config = config;
     this.#policy = policyOf(config);
     this.#onHealth = onHealth;
+    this.#resumeMarks = new ResumeMarks(onResumeMark);
   }
 
   /** The gateway config in force. */
@@ -347,6 +357,42 @@ export class Registry {
     }
     b.modelHealth.clear();
     return true;
+  }
+
+  /**
+   * Whether a broken stream of `upstreamModel` on `backend` may be
+   * continued: its `resume` is not `off` and the model has not refused a
+   * continuation since the backend was last edited.
+   */
+  resumable(backend: LiveBackend, upstreamModel: string): boolean {
+    return backend.resume !== "off" && !this.#resumeMarks.has(backend.id, upstreamModel);
+  }
+
+  /**
+   * Records that `backendId` refused a continuation of `upstreamModel` (a
+   * 400 to the prefilled request), so it is not tried again for that model;
+   * the listener persists it. An unknown backend (deleted meanwhile) is ignored.
+   */
+  markNotResumable(backendId: string, upstreamModel: string, now: number): void {
+    if (this.#backends.has(backendId)) this.#resumeMarks.mark(backendId, upstreamModel, now);
+  }
+
+  /** The backend's not-resumable marks, by model name. */
+  resumeMarks(backendId: string): ResumeMark[] {
+    return this.#resumeMarks.of(backendId);
+  }
+
+  /** Seeds the marks stored before a restart. */
+  loadResumeMarks(marks: Iterable<ResumeMark>): void {
+    this.#resumeMarks.load(marks);
+  }
+
+  /**
+   * Forgets the backend's marks after an admin edit or delete. Memory only:
+   * the admin layer removes the stored rows in the edit's own transaction.
+   */
+  clearResumeMarks(backendId: string): void {
+    this.#resumeMarks.clear(backendId);
   }
 
   /** Exact model names served by enabled backends (patterns are not listed). */

@@ -101,6 +101,17 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX auth_failures_last ON auth_failures(last_at);
   `,
+  // v4: resumed streams: how each backend continues a broken chat stream
+  // (existing backends keep today's behaviour), and the models that refused it.
+  `
+  ALTER TABLE backends ADD COLUMN resume TEXT NOT NULL DEFAULT 'off';
+  CREATE TABLE resume_marks (
+    backend_id TEXT NOT NULL REFERENCES backends(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    marked_at INTEGER NOT NULL,
+    PRIMARY KEY (backend_id, model)
+  );
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`. */

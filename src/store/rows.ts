@@ -4,6 +4,7 @@
  * the store boundary, so the rest of Sidecar works with typed values.
  */
 import { z } from "zod";
+import { ResumeMode } from "../engine/resume_mode.ts";
 
 const jsonText = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx) => {
@@ -43,6 +44,7 @@ export const BackendRow = z.object({
   rpm_limit: nullableInt,
   tpm_limit: nullableInt,
   enabled: flag,
+  resume: ResumeMode,
   created_at: z.string(),
   updated_at: z.string(),
 });

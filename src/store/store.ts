@@ -12,6 +12,7 @@ import { createHealthRepo } from "./health_repo.ts";
 import { createMetaRepo } from "./meta_repo.ts";
 import { createPoolRepo } from "./pool_repo.ts";
 import { createRequestRepo } from "./request_repo.ts";
+import { createResumeMarkRepo } from "./resume_mark_repo.ts";
 import { RequestWriter, type RequestWriterOptions } from "./request_writer.ts";
 import { createSessionRepo } from "./session_repo.ts";
 import { WriteQueue, type WriteQueueOptions } from "./write_queue.ts";
@@ -35,6 +36,7 @@ export function createStore(db: DatabaseSync, opts: StoreOptions = {}) {
     requests: createRequestRepo(db),
     health: createHealthRepo(db),
     authFailures: createAuthFailureRepo(db),
+    resumeMarks: createResumeMarkRepo(db),
     writes: new WriteQueue(db, writeOptions),
     /** Request records, inserted on the writer thread. */
     requestLog: new RequestWriter(db.location(), requestWriter),

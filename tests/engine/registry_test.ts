@@ -41,6 +41,7 @@ function spec(id: string, over: Partial<BackendSpec> = {}): BackendSpec {
     rpm_limit: null,
     tpm_limit: null,
     enabled: true,
+    resume: "off",
     ...over,
   };
 }

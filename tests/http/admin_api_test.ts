@@ -319,6 +319,8 @@ Deno.test("POST /api/backends creates a backend in the contract's JSON shape", a
     rpm_limit: null,
     tpm_limit: null,
     enabled: true,
+    resume: "off",
+    not_resumable_models: [],
     status: "active",
     cooldown_until: null,
     consecutive_429: 0,

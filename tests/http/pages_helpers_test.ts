@@ -85,6 +85,12 @@ Deno.test("backendBody: create keeps an empty key; edit omits it; numbers decode
   assert.equal(edit.enabled, true);
   assert.equal(backendBody({ ...form, weight: "x" }, "edit").weight, "x", "left to the schema");
   assert.equal(backendBody({ ...form, id: " my-id " }, "create").id, "my-id");
+  assert.equal("resume" in create, false, "no resume field: the default (or stored value) applies");
+  assert.equal(
+    backendBody({ ...form, resume: "nope" }, "edit").resume,
+    "nope",
+    "left to the schema",
+  );
 });
 
 Deno.test("backendValues shows a stored backend as a person would type it", () => {
@@ -100,6 +106,8 @@ Deno.test("backendValues shows a stored backend as a person would type it", () =
     rpm_limit: null,
     tpm_limit: 5000,
     enabled: true,
+    resume: "prefill",
+    not_resumable_models: ["a"],
     status: "active",
     cooldown_until: null,
     consecutive_429: 0,
@@ -110,6 +118,7 @@ Deno.test("backendValues shows a stored backend as a person would type it", () =
   assert.equal(v.model_map, "a = a2\n* = z");
   assert.equal(v.rpm_limit, "");
   assert.equal(v.tpm_limit, "5000");
+  assert.equal(v.resume, "prefill");
   assert.equal("api_key" in v, false);
 });
 

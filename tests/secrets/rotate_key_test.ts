@@ -33,6 +33,7 @@ async function seededStore(box: SecretBox): Promise<Store> {
       rpm_limit: null,
       tpm_limit: null,
       enabled: true,
+      resume: "off",
     }, "2026-11-27T10:00:00Z");
   }
   return store;

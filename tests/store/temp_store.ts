@@ -47,5 +47,6 @@ export function backendFields(poolId = "primary") {
     rpm_limit: null,
     tpm_limit: null,
     enabled: true,
+    resume: "off" as const,
   };
 }

@@ -21,6 +21,7 @@ export interface BackendFormValues {
   rpm_limit: string;
   tpm_limit: string;
   enabled: boolean;
+  resume: string;
 }
 
 /** Values of an empty create form. */
@@ -36,6 +37,7 @@ export function newBackendValues(poolId = "primary"): BackendFormValues {
     rpm_limit: "",
     tpm_limit: "",
     enabled: true,
+    resume: "off",
   };
 }
 
@@ -52,6 +54,7 @@ export function backendValues(b: BackendView): BackendFormValues {
     rpm_limit: b.rpm_limit === null ? "" : String(b.rpm_limit),
     tpm_limit: b.tpm_limit === null ? "" : String(b.tpm_limit),
     enabled: b.enabled,
+    resume: b.resume,
   };
 }
 
@@ -68,6 +71,7 @@ export function postedBackendValues(f: FormValues, id = ""): BackendFormValues {
     rpm_limit: f.rpm_limit ?? "",
     tpm_limit: f.tpm_limit ?? "",
     enabled: f.enabled !== undefined,
+    resume: f.resume ?? "off",
   };
 }
 
@@ -86,6 +90,8 @@ export function backendBody(f: FormValues, mode: "create" | "edit"): Record<stri
     tpm_limit: numberField(f.tpm_limit, null),
     enabled: f.enabled !== undefined,
   };
+  // Passed as posted, so a value outside the select is refused by the schema, at its field.
+  if (f.resume !== undefined) body.resume = f.resume;
   const weight = numberField(f.weight, undefined);
   if (weight !== undefined) body.weight = weight;
   if (mode === "create" && f.id?.trim()) body.id = f.id.trim();

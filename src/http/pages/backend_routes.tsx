@@ -49,6 +49,9 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
       (rank.get(a.pool_id) ?? 1e9) - (rank.get(b.pool_id) ?? 1e9) || a.id.localeCompare(b.id)
     );
   };
+  /** Not-resumable marks of every backend, for the table's resume line. */
+  const resumeMarks = () =>
+    new Map(deps.store.backends.list().map((b) => [b.id, deps.registry.resumeMarks(b.id)]));
   const table = (c: C, oob = false) => (
     <BackendTable
       backends={backends()}
@@ -56,6 +59,7 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
       csrf={c.var.session.csrf_token}
       now={deps.now()}
       oob={oob}
+      resumeMarks={resumeMarks()}
     />
   );
   const createForm = (c: C): BackendFormProps => ({
@@ -85,6 +89,7 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
       pools: deps.store.pools.list(),
       csrf: c.var.session.csrf_token,
       now: deps.now(),
+      resumeMarks: resumeMarks(),
     };
     return page(
       c,
