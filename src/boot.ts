@@ -119,16 +119,18 @@ function loadAuthLimiter(store: Store, now: number): FailedAuthLimiter {
   return new FailedAuthLimiter({ log }, store.authFailures.loadRecent(now - windowMs, maxClients));
 }
 
-/** Write-behind of health changes and cooldown events. */
+/** Write-behind of health changes and cooldown events, for either scope. */
 function persistHealth(store: Store): HealthListener {
   return (id, health, change) =>
     store.writes.enqueue(() => {
-      store.health.save(id, health);
+      const model = change.model;
+      store.health.save(id, health, model);
       const s = change.started;
-      if (s && s.extended) store.health.endLatest(id, s.until, change.now);
+      if (s && s.extended) store.health.endLatest(id, s.until, change.now, model);
       else if (s) {
         store.health.addEvent({
           backend_id: id,
+          model: model ?? null,
           reason: s.reason,
           consecutive: s.consecutive,
           seconds: s.seconds,
@@ -136,7 +138,7 @@ function persistHealth(store: Store): HealthListener {
           ended_at: s.until,
         });
       }
-      if (change.cleared) store.health.endLatest(id, change.now, change.now);
+      if (change.cleared) store.health.endLatest(id, change.now, change.now, model);
     });
 }
 

@@ -4,13 +4,13 @@
  * admin change, opening each provider key once.
  */
 import type { AppDeps } from "../app_deps.ts";
-import type { BackendHealth } from "../engine/cooldown.ts";
+import type { ScopedHealth } from "../engine/cooldown.ts";
 import type { BackendSpec } from "../engine/registry.ts";
 
 /** Reloads backends, pools, config and client keys into memory. */
 export async function reloadRuntime(
   deps: Pick<AppDeps, "store" | "registry" | "box" | "keyRing" | "now">,
-  health?: ReadonlyMap<string, BackendHealth>,
+  health?: ReadonlyMap<string, ScopedHealth>,
 ): Promise<void> {
   const { store, registry, box, keyRing } = deps;
   const specs: BackendSpec[] = [];

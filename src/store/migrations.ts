@@ -112,6 +112,26 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (backend_id, model)
   );
   `,
+  // v5: cooldowns in two scopes. backend_state keys on (backend_id, model):
+  // model '' is the whole backend, any other a (backend, upstream model) pair
+  // cooling on rate limits. Existing rows become backend rows: a 429 cooldown
+  // stored before cannot know its model, so it stays backend-wide and expires
+  // as it would have. Cooldown events name a pair's model (null: backend-wide).
+  `
+  CREATE TABLE backend_state_scoped (
+    backend_id TEXT NOT NULL REFERENCES backends(id) ON DELETE CASCADE,
+    model TEXT NOT NULL DEFAULT '',
+    health TEXT NOT NULL,
+    consecutive_429 INTEGER NOT NULL,
+    failures INTEGER NOT NULL,
+    PRIMARY KEY (backend_id, model)
+  );
+  INSERT INTO backend_state_scoped (backend_id, model, health, consecutive_429, failures)
+    SELECT backend_id, '', health, consecutive_429, failures FROM backend_state;
+  DROP TABLE backend_state;
+  ALTER TABLE backend_state_scoped RENAME TO backend_state;
+  ALTER TABLE cooldown_events ADD COLUMN model TEXT;
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`. */

@@ -130,6 +130,8 @@ export const RequestRow = z.object({
 export const CooldownEventRow = z.object({
   id: int,
   backend_id: z.string(),
+  /** The upstream model of a pair (rate-limit) cooldown; null when the whole backend cooled. */
+  model: z.string().nullable(),
   reason: z.enum(["429", "quota", "auth", "errors"]),
   consecutive: int,
   seconds: z.number(),

@@ -1,6 +1,6 @@
 /**
  * @module admin_api_test
- * The admin JSON API of CONTRACT §3 in-process over a real SQLite file:
+ * The admin JSON API (docs/api.md) in-process over a real SQLite file:
  * every route, auth, the error shape, and bad input refused with `param`
  * naming the field and nothing stored.
  */
@@ -976,6 +976,7 @@ Deno.test("GET /api/cooldowns lists cooldown events, filtered by backend_id", as
   assert.deepEqual(all[1], {
     id: 1,
     backend_id: "b1",
+    model: null,
     reason: "429",
     consecutive: 1,
     seconds: 5,
@@ -988,6 +989,36 @@ Deno.test("GET /api/cooldowns lists cooldown events, filtered by backend_id", as
   assert.equal((await data<Obj[]>(rt.admin("GET", "/api/cooldowns?limit=1"))).length, 1);
   await failure(rt.admin("GET", "/api/cooldowns?limit=0"), 400, "limit");
   await failure(rt.admin("GET", "/api/cooldowns?backend_id="), 400, "backend_id");
+});
+
+Deno.test("GET /api/status and /api/cooldowns show a model cooling on its own", async () => {
+  const { rt, clock } = await runtime();
+  await using _ = rt;
+  await data(rt.admin("POST", "/api/backends", backendBody({ id: "b1" })), 201);
+  const t0 = clock.now();
+  rt.deps.registry.report("b1", { kind: "rate_limited" }, t0, "gpt-4o");
+  rt.deps.registry.report("b1", { kind: "rate_limited" }, t0, "gpt-4o");
+  const [row] = await data<Obj[]>(rt.admin("GET", "/api/status"));
+  assert.equal(row!.status, "active", "the backend still serves its other models");
+  assert.equal(row!.cooldown_until, null);
+  assert.equal(row!.consecutive_429, 2, "the longest streak of the backend or a model");
+  assert.deepEqual(row!.models_cooling, [
+    { model: "gpt-4o", cooldown_until: new Date(t0 + 10_000).toISOString(), consecutive_429: 2 },
+  ]);
+  // The second 429 lengthened the running cooldown: one event, its end moved.
+  const events = await data<Obj[]>(rt.admin("GET", "/api/cooldowns"));
+  assert.deepEqual(events.map((e) => [e.model, e.reason, e.consecutive, e.ended_at]), [
+    ["gpt-4o", "429", 1, new Date(t0 + 10_000).toISOString()],
+  ]);
+
+  // Clearing the backend clears its models too, and ends their events.
+  clock.advance(1_000);
+  await data(rt.admin("POST", "/api/backends/b1/clear-cooldown"));
+  const [cleared] = await data<Obj[]>(rt.admin("GET", "/api/status"));
+  assert.deepEqual(cleared!.models_cooling, []);
+  assert.equal(cleared!.consecutive_429, 0);
+  const [ended] = await data<Obj[]>(rt.admin("GET", "/api/cooldowns"));
+  assert.equal(ended!.ended_at, new Date(clock.now()).toISOString());
 });
 
 Deno.test("concurrent POST /api/backends and /api/pools with one id: one 201, every other a 409", async () => {

@@ -87,6 +87,7 @@ Deno.test("HealthRepo.addEvent() / events() list newest first, per backend and l
   assert.deepEqual(all[0], {
     id: 5,
     backend_id: "b1",
+    model: null,
     reason: "429",
     consecutive: 5,
     seconds: 5,
@@ -140,4 +141,84 @@ Deno.test("HealthRepo.purge() drops events started before the cutoff", () => {
   }
   assert.equal(t.store.health.purge(T0 + 2), 2);
   assert.equal(t.store.health.events(10).length, 2);
+});
+
+const PAIR_COOLING: BackendHealth = {
+  health: { state: "cooling", reason: "429", since: T0, until: T0 + 10_000 },
+  consecutive429: 2,
+  failures: 0,
+};
+
+Deno.test("HealthRepo.save() with a model keeps a pair beside the backend's own row", () => {
+  using t = tempStore();
+  const { store } = t;
+  store.backends.insert("b1", backendFields(), NOW_ISO);
+  store.backends.insert("b2", backendFields(), NOW_ISO);
+  const own: BackendHealth = { health: { state: "healthy" }, consecutive429: 0, failures: 1 };
+  store.health.save("b1", own);
+  store.health.save("b1", PAIR_COOLING, "gpt-4o");
+  // A pair with no backend row: the backend scope loads healthy.
+  store.health.save("b2", PAIR_COOLING, "gpt-4o-mini");
+  const loaded = store.health.loadAll();
+  assert.deepEqual(loaded.get("b1"), { ...own, models: new Map([["gpt-4o", PAIR_COOLING]]) });
+  assert.deepEqual(loaded.get("b2"), {
+    health: { state: "healthy" },
+    consecutive429: 0,
+    failures: 0,
+    models: new Map([["gpt-4o-mini", PAIR_COOLING]]),
+  });
+});
+
+Deno.test("HealthRepo.save() deletes a pair that healed instead of storing it", () => {
+  using t = tempStore();
+  const { store } = t;
+  store.backends.insert("b1", backendFields(), NOW_ISO);
+  store.health.save("b1", PAIR_COOLING, "gpt-4o");
+  store.health.save("b1", PAIR_COOLING, "gpt-4o-mini");
+  store.health.save(
+    "b1",
+    { health: { state: "healthy" }, consecutive429: 0, failures: 0 },
+    "gpt-4o",
+  );
+  const rows = store.db.prepare("SELECT model FROM backend_state ORDER BY model").all();
+  assert.deepEqual(rows.map((r) => r.model), ["gpt-4o-mini"]);
+});
+
+Deno.test("HealthRepo: deleting a backend removes its pair rows", () => {
+  using t = tempStore();
+  const { store } = t;
+  store.backends.insert("b1", backendFields(), NOW_ISO);
+  store.health.save("b1", PAIR_COOLING, "gpt-4o");
+  store.health.save("b1", { health: { state: "healthy" }, consecutive429: 0, failures: 0 });
+  store.backends.remove("b1");
+  assert.equal(store.health.loadAll().size, 0);
+  assert.equal(store.db.prepare("SELECT COUNT(*) AS n FROM backend_state").get()?.n, 0);
+});
+
+Deno.test("HealthRepo.endLatest() with a model moves that pair's event only", () => {
+  using t = tempStore();
+  const { store } = t;
+  const ev = (model: string | null) =>
+    store.health.addEvent({
+      backend_id: "b1",
+      model,
+      reason: model ? "429" : "errors",
+      consecutive: 1,
+      seconds: 10,
+      started_at: T0,
+      ended_at: T0 + 10_000,
+    });
+  ev("gpt-4o");
+  ev(null);
+  ev("gpt-4o-mini");
+  store.health.endLatest("b1", T0 + 20_000, T0 + 1_000, "gpt-4o");
+  store.health.endLatest("b1", T0 + 2_000, T0 + 1_000);
+  const ends = Object.fromEntries(
+    store.health.events(10, "b1").map((e) => [String(e.model), e.ended_at]),
+  );
+  assert.deepEqual(ends, {
+    "gpt-4o": new Date(T0 + 20_000).toISOString(),
+    "null": new Date(T0 + 2_000).toISOString(),
+    "gpt-4o-mini": new Date(T0 + 10_000).toISOString(),
+  });
 });

@@ -128,3 +128,53 @@ Deno.test("openDatabase() refuses a database newer than the code, leaving it unt
     }
   });
 });
+
+Deno.test("migrate() to scoped cooldowns keeps an old 429 cooldown as a backend-wide one", () => {
+  withTempDir((dir) => {
+    const path = `${dir}/sidecar.db`;
+    const scoped = MIGRATIONS.findIndex((m) => m.includes("backend_state_scoped"));
+    assert.ok(scoped > 0);
+    // A file at the version before: one row per backend, its 429 cooldown backend-wide.
+    const old = new DatabaseSync(path);
+    old.exec("PRAGMA foreign_keys = ON");
+    for (const m of MIGRATIONS.slice(0, scoped)) old.exec(m);
+    old.exec(`PRAGMA user_version = ${scoped}`);
+    old.exec(
+      `INSERT INTO backends (id, name, base_url, api_key_enc, api_key_hint, pool_id, models,
+         model_map, weight, enabled, created_at, updated_at)
+       VALUES ('b1', 'B', 'http://x', 'sealed', 'sk-…', 'primary', '["gpt-4o"]', '{}', 1, 1, '', '')`,
+    );
+    const health = { state: "cooling", reason: "429", since: 1_000, until: 9_000 };
+    old.prepare(
+      "INSERT INTO backend_state (backend_id, health, consecutive_429, failures) VALUES (?, ?, 3, 1)",
+    ).run("b1", JSON.stringify(health));
+    old.exec(
+      `INSERT INTO cooldown_events (backend_id, reason, consecutive, seconds, started_at, ended_at)
+       VALUES ('b1', '429', 3, 8, 1000, 9000)`,
+    );
+    old.close();
+
+    const store = createStore(openDatabase(path));
+    try {
+      assert.equal(userVersion(store.db), MIGRATIONS.length);
+      assert.deepEqual(
+        store.health.loadAll(),
+        new Map([["b1", {
+          health,
+          consecutive429: 3,
+          failures: 1,
+        }]]),
+      );
+      assert.equal(store.health.events(10)[0]?.model, null);
+      // The new shape: a pair beside the backend row.
+      store.health.save("b1", {
+        health: { state: "cooling", reason: "429", since: 2_000, until: 7_000 },
+        consecutive429: 1,
+        failures: 0,
+      }, "gpt-4o");
+      assert.equal(store.health.loadAll().get("b1")?.models?.size, 1);
+    } finally {
+      store.close();
+    }
+  });
+});
