@@ -283,3 +283,51 @@ Deno.test("pages: the delete button asks for confirmation", async () => {
     /hx-confirm="Delete backend &quot;OpenAI main&quot;\? Its request history is kept."/,
   );
 });
+
+Deno.test("POST /backends: resume is chosen in the form; a value outside the select is refused at its field", async () => {
+  await using t = await setup();
+  const bad = await t.client.post("/backends", { ...FORM, resume: "always" }, {
+    target: "backend-form",
+  });
+  assert.equal(bad.status, 422);
+  const html = await bad.text();
+  assert.match(
+    fieldOf(html, "resume"),
+    /class="field-error"[^>]*>Must be &quot;off&quot;, &quot;prefill&quot; or &quot;continue_final_message&quot;</,
+  );
+  assert.match(fieldOf(html, "resume"), /aria-invalid="true"/);
+  assert.match(fieldOf(html, "name"), /value="OpenAI main"/, "the rest is kept");
+  assert.equal(t.rt.deps.store.backends.list().length, 0, "nothing stored");
+
+  await t.client.post("/backends", { ...FORM, resume: "continue_final_message" });
+  assert.equal(t.rt.deps.store.backends.get("openai-main")!.resume, "continue_final_message");
+  const edit = await (await t.client.get("/backends/openai-main/edit", { target: "backend-form" }))
+    .text();
+  assert.match(fieldOf(edit, "resume"), /<option value="continue_final_message" selected>/);
+  const refused = await t.client.post("/backends/openai-main", { ...FORM, resume: "sometimes" }, {
+    target: "backend-form",
+  });
+  assert.equal(refused.status, 422);
+  assert.match(fieldOf(await refused.text(), "resume"), /field-error/);
+  assert.equal(t.rt.deps.store.backends.get("openai-main")!.resume, "continue_final_message");
+});
+
+Deno.test("GET /backends shows resume and not-resumable models; a dashboard edit clears them", async () => {
+  await using t = await setup();
+  await t.client.post("/backends", { ...FORM, resume: "prefill" });
+  t.rt.deps.registry.markNotResumable("openai-main", "gpt-4o-mini", t.rt.deps.now());
+  const list = await (await t.client.get("/backends", { target: "backends-table" })).text();
+  assert.match(
+    list,
+    /resume: prefill — not resumable for <span class="mono">gpt-4o-mini<\/span> \(since \d\d:\d\d:\d\d\)/,
+  );
+  const res = await t.client.post("/backends/openai-main", { ...FORM, resume: "prefill" }, {
+    target: "backend-form",
+  });
+  assert.equal(res.status, 200);
+  const after = await res.text();
+  assert.match(after, /resume: prefill<\/span>/);
+  assert.doesNotMatch(after, /not resumable/);
+  assert.deepEqual(t.rt.deps.registry.resumeMarks("openai-main"), []);
+  assert.deepEqual(t.rt.deps.store.resumeMarks.loadAll(), []);
+});

@@ -70,3 +70,52 @@ Deno.test("BackendForm (edit) never holds the key, only its hint as a placeholde
   assert.doesNotMatch(html, /name="id"/, "the id is fixed once created");
   assert.match(html, /Cancel/);
 });
+
+Deno.test("BackendForm offers the three resume modes, each explained, the value selected", () => {
+  const html = String(
+    <BackendForm
+      mode="create"
+      values={{ ...newBackendValues(), resume: "prefill" }}
+      pools={POOLS}
+      csrf="t"
+    />,
+  );
+  assert.match(html, /<select id="f-resume" name="resume"/);
+  const options = [
+    ...html.matchAll(
+      /<option value="(off|prefill|continue_final_message)"( selected)? ?>([^<]*)</g,
+    ),
+  ];
+  assert.deepEqual(options.map((m) => [m[1], m[2] === " selected"]), [
+    ["off", false],
+    ["prefill", true],
+    ["continue_final_message", false],
+  ]);
+  for (const [, value, , label] of options) assert.ok(label!.startsWith(`${value}: `), label);
+  assert.match(
+    String(<BackendForm mode="create" values={newBackendValues()} pools={POOLS} csrf="t" />),
+    /<option value="off" selected>/,
+    "off by default",
+  );
+});
+
+Deno.test("BackendForm shows a resume error beside the select", () => {
+  const html = String(
+    <BackendForm
+      mode="create"
+      values={{ ...newBackendValues(), resume: "always" }}
+      errors={{ resume: 'Invalid "resume": Must be "off", "prefill" or "continue_final_message"' }}
+      pools={POOLS}
+      csrf="t"
+    />,
+  );
+  assert.match(
+    html,
+    /<select id="f-resume" name="resume" aria-invalid="true" aria-describedby="f-resume-help f-resume-error">/,
+  );
+  assert.match(html, /<span class="field-error" id="f-resume-error">Invalid &quot;resume&quot;/);
+  const start = html.indexOf('<select id="f-resume"');
+  const select = html.slice(start, html.indexOf("</select>", start));
+  assert.match(select, /<option value="off"/);
+  assert.doesNotMatch(select, / selected/, "no mode claims an unknown value");
+});
