@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import {
+  type AttemptOutcome,
   availability,
   type BackendHealth,
   claim,
@@ -16,8 +17,10 @@ import {
   type CooldownStarted,
   type HealthState,
   HEALTHY,
+  isPristine,
   MAX_RETRY_AFTER_MS,
   record,
+  scopedOutcomes,
 } from "../../src/engine/cooldown.ts";
 
 const T0 = 1_700_000_000_000;
@@ -283,4 +286,47 @@ Deno.test("clear() makes a backend healthy with counters reset", () => {
   h = record(h, { kind: "failure" }, T0, POLICY).next;
   assert.deepEqual(clear(h), HEALTHY);
   assert.deepEqual(availability(clear(h), T0, POLICY), { usable: true, probe: false });
+});
+
+Deno.test("scopedOutcomes() gives rate limits to the pair, quota, auth and failures to the backend", () => {
+  const cases: [AttemptOutcome, backend: AttemptOutcome["kind"], model: AttemptOutcome["kind"]][] =
+    [
+      [{ kind: "rate_limited", retryAfterMs: 2_000 }, "neutral", "rate_limited"],
+      [{ kind: "quota" }, "quota", "neutral"],
+      [{ kind: "auth" }, "auth", "neutral"],
+      [{ kind: "failure" }, "failure", "neutral"],
+      [{ kind: "success" }, "success", "success"],
+      [{ kind: "neutral" }, "neutral", "neutral"],
+    ];
+  for (const [outcome, backend, model] of cases) {
+    const split = scopedOutcomes(outcome);
+    assert.deepEqual([split.backend.kind, split.model.kind], [backend, model], outcome.kind);
+  }
+  // The pair keeps the upstream's Retry-After.
+  assert.deepEqual(scopedOutcomes({ kind: "rate_limited", retryAfterMs: 2_000 }).model, {
+    kind: "rate_limited",
+    retryAfterMs: 2_000,
+  });
+});
+
+Deno.test("isPristine() is true only for healthy with no counters", () => {
+  const cases: [BackendHealth, boolean][] = [
+    [HEALTHY, true],
+    [{ ...HEALTHY, consecutive429: 1 }, false],
+    [{ ...HEALTHY, failures: 1 }, false],
+    [{
+      health: { state: "cooling", reason: "429", since: 0, until: 1 },
+      consecutive429: 0,
+      failures: 0,
+    }, false],
+    [
+      {
+        health: { state: "probing", reason: "429", probeSince: 0 },
+        consecutive429: 0,
+        failures: 0,
+      },
+      false,
+    ],
+  ];
+  for (const [h, want] of cases) assert.equal(isPristine(h), want, JSON.stringify(h));
 });
