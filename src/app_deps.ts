@@ -11,6 +11,7 @@ import type { Metrics } from "./metrics.ts";
 import type { Deadlines } from "./proxy/deadlines.ts";
 import type { SecretBox } from "./secrets/secret_box.ts";
 import type { Store } from "./store/store.ts";
+import type { Timers } from "./timers.ts";
 
 /** Injected dependencies of the app. */
 export interface AppDeps {
@@ -24,6 +25,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Epoch ms. @default Date.now */
   now: () => number;
+  /** Waits; false when the signal aborted first. The attempt loop's backoffs and waits. @default REAL_TIMERS.sleep */
+  sleep: Timers["sleep"];
   /** [0, 1). @default Math.random */
   random: () => number;
   /** The proxy's timeouts, on one coarse timer. */

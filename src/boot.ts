@@ -20,6 +20,7 @@ import { lockDataDir } from "./store/data_dir_lock.ts";
 import { openDatabase, StartupError } from "./store/database.ts";
 import { createStore, type Store } from "./store/store.ts";
 import { createHttp1Client } from "./upstream/http1_client.ts";
+import { REAL_TIMERS, type Timers } from "./timers.ts";
 import { VERSION } from "./version.ts";
 
 /** A running instance's dependencies and how to close it. */
@@ -32,6 +33,8 @@ export interface Runtime {
 /** Options for tests: inject the clock, randomness and upstream client. */
 export interface BootOptions {
   now?: () => number;
+  /** The attempt loop's waits; tests pass a fake clock's. */
+  sleep?: Timers["sleep"];
   random?: () => number;
   fetch?: typeof fetch;
 }
@@ -89,6 +92,7 @@ export async function boot(
       log,
       metrics: new Metrics(),
       now,
+      sleep: opts.sleep ?? REAL_TIMERS.sleep,
       random: opts.random ?? Math.random,
       deadlines: new Deadlines(),
       fetch: opts.fetch ?? upstream!.fetch,

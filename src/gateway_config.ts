@@ -24,6 +24,7 @@ export const GatewayConfig = z.strictObject({
   stream_idle_timeout_ms: millis(100, 3_600_000).default(30_000),
   request_deadline_ms: millis(100, 7_200_000).default(300_000),
   max_wait_ms: millis(0, 600_000).default(0),
+  pool_retries: z.number().int().min(0).max(10).default(1),
   max_body_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(33_554_432),
   usage_retention_days: z.number().int().min(1).max(3650).default(30),
 });
@@ -62,6 +63,8 @@ export const CONFIG_HELP: Record<keyof GatewayConfig, string> = {
   stream_idle_timeout_ms: "A stream silent this long is ended as stalled.",
   request_deadline_ms: "All attempts of one request must fit in this time.",
   max_wait_ms: "When every backend is cooling, wait up to this long instead of a 429.",
+  pool_retries:
+    "Extra attempts inside a pool after transient failures (0-10), before the next pool.",
   max_body_bytes: "Largest request body accepted (413 above).",
   usage_retention_days: "Request records older than this are deleted.",
 };

@@ -2,34 +2,18 @@
  * @module attempt
  * One upstream attempt: send, wait for headers (bounded), and decide before
  * any byte reaches the client whether to commit, fail over, or hand the
- * upstream's answer back (CONTRACT §2, "One attempt's outcome").
+ * upstream's answer back. What an answer means is failure_classifier.ts's to say.
  */
 import type { AppDeps } from "../app_deps.ts";
-import type { AttemptOutcome } from "../engine/cooldown.ts";
-import type { LiveBackend } from "../engine/registry.ts";
+import type { BackendLease } from "../engine/backend_lease.ts";
 import { type ChunkReader, chunkReader } from "./chunk_reader.ts";
 import type { Deadlines } from "./deadlines.ts";
+import { classify, type FailureClass, type UpstreamAnswer } from "./failure_classifier.ts";
 import { parseRetryAfterMs } from "./retry_after.ts";
-import { classifyEvent, type SseEvent, SseSplitter, type StreamError } from "./sse.ts";
+import { classifyEvent, type SseEvent, SseSplitter } from "./sse.ts";
+import { type UpstreamError, upstreamErrorOfBody } from "./upstream_error.ts";
 import { buildUpstreamRequest, type ClientCall, scrubbedHeaders } from "./upstream_request.ts";
 import { concatBytes } from "../bytes.ts";
-
-/** Why an attempt ended the way it did (recorded per attempt). */
-export type AttemptReason =
-  | "ok"
-  | "rate_limited"
-  | "quota"
-  | "auth"
-  | "not_found"
-  | "context_length"
-  | "client_error"
-  | "server_error"
-  | "connection_error"
-  | "timeout"
-  | "first_chunk_timeout"
-  | "stream_error"
-  | "empty_stream"
-  | "cancelled";
 
 /** A stream whose first event has been read and judged good. */
 export interface OpenStream {
@@ -41,27 +25,23 @@ export interface OpenStream {
 
 /** What one attempt produced. */
 export type AttemptResult =
+  | { kind: "commit"; response: Response; controller: AbortController; stream?: OpenStream }
   | {
-    kind: "commit";
-    response: Response;
-    upstreamModel: string;
-    controller: AbortController;
-    stream?: OpenStream;
-  }
-  /** Any other 4xx: the request is at fault; the answer goes back unchanged. */
-  | { kind: "return"; response: Response; upstreamModel: string }
-  | {
-    kind: "failover";
-    reason: AttemptReason;
+    kind: "failed";
+    outcome: FailureClass;
+    /** The upstream's status, when it answered one. */
     status: number | null;
-    health: AttemptOutcome;
-    upstreamModel: string;
-    /** A 5xx/reset may be retried on this backend after a backoff; others may not. */
-    retryable: boolean;
-    /** Kept for `context_length_exceeded`, returned if no other model can serve. */
-    saved?: { status: number; headers: Headers; body: Uint8Array<ArrayBuffer> };
+    /** Its answer (key scrubbed), for a `return` or an `other_model` that may go back yet. */
+    answer?: SavedAnswer;
   }
-  | { kind: "cancelled"; upstreamModel: string };
+  | { kind: "cancelled" };
+
+/** An upstream's non-2xx answer, read whole. */
+export interface SavedAnswer {
+  status: number;
+  headers: Headers;
+  body: Uint8Array<ArrayBuffer>;
+}
 
 /** Time limits for one attempt, already clipped to the request deadline. */
 export interface AttemptLimits {
@@ -74,30 +54,25 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 /** What an attempt needs from the app. */
 export type AttemptDeps = Pick<AppDeps, "fetch" | "now" | "deadlines">;
 
-/** Sends `call` to `backend` and classifies the answer. */
+/** Sends `call` through `lease` and classifies the answer (failure_classifier.ts). */
 export async function runAttempt(
   call: ClientCall,
-  backend: LiveBackend,
+  lease: BackendLease,
   limits: AttemptLimits,
   clientSignal: AbortSignal,
   deps: AttemptDeps,
 ): Promise<AttemptResult> {
   const { now, deadlines } = deps;
+  const backend = lease.backend;
   const controller = new AbortController();
   const onClientAbort = () => controller.abort();
   clientSignal.addEventListener("abort", onClientAbort, { once: true });
   const release = () => clientSignal.removeEventListener("abort", onClientAbort);
   const req = buildUpstreamRequest(call, backend, controller.signal);
-  const upstreamModel = req.upstreamModel;
-  const fail = (
-    reason: AttemptReason,
-    status: number | null,
-    health: AttemptOutcome,
-    retryable: boolean,
-  ): AttemptResult => {
+  const failed = (answer: UpstreamAnswer, status: number | null): AttemptResult => {
     release();
     controller.abort();
-    return { kind: "failover", reason, status, health, upstreamModel, retryable };
+    return { kind: "failed", outcome: classify(answer), status };
   };
 
   let timedOut = false;
@@ -109,9 +84,11 @@ export async function runAttempt(
   try {
     res = await deps.fetch(req.url, req.init);
   } catch {
-    if (clientSignal.aborted) return release(), { kind: "cancelled", upstreamModel };
-    if (timedOut) return fail("timeout", null, { kind: "failure" }, false);
-    return fail("connection_error", null, { kind: "failure" }, true);
+    if (clientSignal.aborted) return release(), CANCELLED;
+    return failed(
+      { kind: "transport", failure: timedOut ? "headers_timeout" : "connection" },
+      null,
+    );
   } finally {
     deadlines.cancel(timeout);
   }
@@ -119,65 +96,54 @@ export async function runAttempt(
   const status = res.status;
   if (status >= 200 && status < 300) {
     const isSse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
-    if (!call.stream || !isSse || !res.body) {
-      return { kind: "commit", response: res, upstreamModel, controller };
-    }
+    if (!call.stream || !isSse || !res.body) return { kind: "commit", response: res, controller };
     const peek = await peekFirstEvent(res.body, limits.firstChunkMs, controller, deadlines);
-    if (clientSignal.aborted) return release(), { kind: "cancelled", upstreamModel };
+    if (clientSignal.aborted) return release(), CANCELLED;
     switch (peek.kind) {
       case "timeout":
-        return fail("first_chunk_timeout", status, { kind: "failure" }, false);
+        return failed({ kind: "transport", failure: "first_event_timeout" }, status);
       case "ended":
-        return fail("empty_stream", status, { kind: "failure" }, true);
+        return failed({ kind: "transport", failure: "empty_stream" }, status);
       case "error": {
-        const health = healthOfStreamError(peek.error, parseRetryAfterMs(res.headers, now()));
-        const reason = health.kind === "failure" ? "stream_error" : reasonOf(health);
-        return fail(reason, status, health, health.kind === "failure");
+        const retryAfterMs = parseRetryAfterMs(res.headers, now());
+        return failed({
+          kind: "stream_error",
+          error: peek.error,
+          ...(retryAfterMs !== undefined && { retryAfterMs }),
+        }, status);
       }
       case "ok":
-        return { kind: "commit", response: res, upstreamModel, controller, stream: peek.stream };
+        return { kind: "commit", response: res, controller, stream: peek.stream };
     }
   }
 
   // From here the answer may go back to the client or into a record: without the key.
   const body = backend.scrub.bytes(await readCapped(res, ERROR_BODY_LIMIT));
-  const error = errorOf(body);
-  if (status === 429) {
-    const retryAfterMs = parseRetryAfterMs(res.headers, now());
-    const quota = error?.type === "insufficient_quota" || error?.code === "insufficient_quota";
-    const health: AttemptOutcome = quota
-      ? { kind: "quota", ...(retryAfterMs !== undefined && { retryAfterMs }) }
-      : { kind: "rate_limited", ...(retryAfterMs !== undefined && { retryAfterMs }) };
-    return fail(quota ? "quota" : "rate_limited", status, health, false);
-  }
-  if (status === 401 || status === 403) return fail("auth", status, { kind: "auth" }, false);
-  if (status === 404) return fail("not_found", status, { kind: "neutral" }, false);
-  if (status === 408 || status >= 500) {
-    return fail("server_error", status, { kind: "failure" }, true);
-  }
-  if (status === 400 && isContextLength(error)) {
-    release();
-    return {
-      kind: "failover",
-      reason: "context_length",
-      status,
-      health: { kind: "neutral" },
-      upstreamModel,
-      retryable: false,
-      saved: { status, headers: scrubbedHeaders(res.headers, backend.scrub), body },
-    };
-  }
+  const retryAfterMs = parseRetryAfterMs(res.headers, now());
+  const outcome = classify({
+    kind: "status",
+    status,
+    ...(retryAfterMs !== undefined && { retryAfterMs }),
+    ...optional("error", upstreamErrorOfBody(body)),
+  });
   release();
-  return {
-    kind: "return",
-    upstreamModel,
-    response: new Response(body, { status, headers: scrubbedHeaders(res.headers, backend.scrub) }),
-  };
+  if (outcome.disposition !== "return" && outcome.disposition !== "other_model") {
+    controller.abort();
+    return { kind: "failed", outcome, status };
+  }
+  const answer = { status, headers: scrubbedHeaders(res.headers, backend.scrub), body };
+  return { kind: "failed", outcome, status, answer };
+}
+
+const CANCELLED: AttemptResult = Object.freeze({ kind: "cancelled" });
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 type Peek =
   | { kind: "ok"; stream: OpenStream }
-  | { kind: "error"; error: StreamError }
+  | { kind: "error"; error: UpstreamError }
   | { kind: "timeout" }
   | { kind: "ended" };
 
@@ -218,39 +184,6 @@ async function peekFirstEvent(
     }
   } finally {
     deadlines.cancel(timeout);
-  }
-}
-
-function healthOfStreamError(e: StreamError, retryAfterMs: number | undefined): AttemptOutcome {
-  const ra = retryAfterMs !== undefined ? { retryAfterMs } : {};
-  if (e.type === "insufficient_quota" || e.code === "insufficient_quota") {
-    return { kind: "quota", ...ra };
-  }
-  if (/rate_limit/.test(`${e.type ?? ""} ${e.code ?? ""}`)) return { kind: "rate_limited", ...ra };
-  return { kind: "failure" };
-}
-
-function reasonOf(h: AttemptOutcome): AttemptReason {
-  return h.kind === "quota" ? "quota" : h.kind === "rate_limited" ? "rate_limited" : "stream_error";
-}
-
-function isContextLength(e: StreamError | undefined): boolean {
-  return e?.code === "context_length_exceeded" ||
-    /maximum context length|context_length_exceeded/i.test(e?.message ?? "");
-}
-
-function errorOf(body: Uint8Array): StreamError | undefined {
-  try {
-    const json = JSON.parse(new TextDecoder().decode(body));
-    const e = json?.error;
-    if (typeof e !== "object" || e === null) return undefined;
-    return {
-      ...(typeof e.message === "string" && { message: e.message }),
-      ...(typeof e.type === "string" && { type: e.type }),
-      ...(typeof e.code === "string" && { code: e.code }),
-    };
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,27 +1,24 @@
 /**
  * @module dispatch
- * The attempt loop of CONTRACT §2: pick a backend, try it, and on a failure
- * that is the backend's fault move on (cooling it as the rules say), within
- * `max_attempts` and `request_deadline_ms`; commit on the first good answer.
+ * The attempt loop: the plan (attempt_plan.ts) says which backend to try
+ * next, or to wait, or that nothing is left; each attempt's outcome
+ * (failure_classifier.ts) goes back to the plan and, through the attempt's
+ * lease, to the backend's health. The first good answer is committed and
+ * relayed. Rules: docs/failover.md.
  */
 import type { AppDeps } from "../app_deps.ts";
-import { jitteredBackoffMs } from "../engine/backoff.ts";
+import { type BackendLease, NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
-import { upstreamModel } from "../engine/model_match.ts";
 import { NotFoundError, SidecarError, toErrorResponse, UpstreamFailedError } from "../errors.ts";
 import { clip } from "../text_bounds.ts";
-import { sleep } from "./abortable_sleep.ts";
-import { type AttemptResult, runAttempt } from "./attempt.ts";
-import { AttemptLease, NEUTRAL } from "./attempt_lease.ts";
+import { type AttemptResult, runAttempt, type SavedAnswer } from "./attempt.ts";
+import { AttemptPlan } from "./attempt_plan.ts";
 import { relayBody, usageOfJson } from "./body_relay.ts";
 import { exhausted } from "./exhausted.ts";
 import { cancelled, decorate, decorated, fail, finish, setServedBy } from "./request_answer.ts";
 import { recordRequest, type RequestEnd, type RequestTrace } from "./request_log.ts";
 import { relayStream } from "./stream_relay.ts";
 import { type ClientCall, forwardableHeaders } from "./upstream_request.ts";
-
-/** Attempt outcomes that start a cooldown at once (errors cool only at a threshold). */
-const COOLING = new Set<AttemptOutcome["kind"]>(["rate_limited", "quota", "auth"]);
 
 /**
  * Serves one client call, recording it; always resolves to a response. An
@@ -69,9 +66,7 @@ async function attemptLoop(
 ): Promise<Response> {
   const { registry } = deps;
   const cfg = registry.config;
-  const deadline = trace.started + cfg.request_deadline_ms;
-  const candidates = registry.candidates(call.model);
-  if (candidates.length === 0) {
+  if (registry.candidates(call.model).length === 0) {
     return fail(
       deps,
       trace,
@@ -82,74 +77,31 @@ async function attemptLoop(
       ),
     );
   }
-  const tried = new Set<string>();
-  const noRetry = new Set<string>(); // timed out, cooled, lacking the model
-  // Cooled by this request: not retried at once, but worth waiting for within max_wait_ms.
-  const cooledHere = new Set<string>();
-  const retries = new Map<string, number>();
-  const contextLimited = new Set<string>(); // upstream models that said context_length_exceeded
-  let saved: Extract<AttemptResult, { kind: "failover" }>["saved"];
-  let deadlineHit = false;
-
-  while (trace.attempts.length < cfg.max_attempts) {
-    let now = deps.now();
-    if (now >= deadline) {
-      deadlineHit = true;
-      break;
+  const plan = new AttemptPlan(registry, call.model, cfg, trace.started, deps.random, deps.now);
+  // A context overflow's own 400, returned if no backend with another model can take it.
+  let overflow: SavedAnswer | undefined;
+  for (;;) {
+    const step = plan.next(deps.now());
+    if (step.kind === "exhausted") {
+      return exhausted(deps, call, trace, overflow, step.deadlineHit);
     }
-    let hardExclude: ReadonlySet<string> = noRetry;
-    if (contextLimited.size > 0) {
-      const limited = new Set(noRetry);
-      for (const b of candidates) {
-        if (contextLimited.has(upstreamModel(b.model_map, call.model))) limited.add(b.id);
-      }
-      hardExclude = limited;
+    if (step.kind === "wait") {
+      if (!(await deps.sleep(step.ms, clientSignal))) return cancelled(deps, trace);
+      continue;
     }
-    // The first attempt (most requests' only one) excludes nothing: no set to build.
-    const exclude = tried.size === 0 ? hardExclude : new Set([...hardExclude, ...tried]);
-    let pick = registry.pick(call.model, now, exclude);
-    let backoffMs = 0;
-    if (pick.kind === "none") {
-      // Every fresh candidate is spent: re-try one that failed transiently, after a backoff.
-      pick = registry.pick(call.model, now, hardExclude);
-      if (pick.kind === "backend") {
-        const n = retries.get(pick.backend.id) ?? 0;
-        retries.set(pick.backend.id, n + 1);
-        backoffMs = jitteredBackoffMs(n, deps.random);
-      }
-    }
-    if (pick.kind === "none") {
-      const waitable = new Set([...hardExclude].filter((id) => !cooledHere.has(id)));
-      const readyAt = registry.readyAt(call.model, now, waitable);
-      const waitMs = readyAt - now;
-      if (
-        (waitMs > 0 || cooledHere.size > 0) && waitMs <= cfg.max_wait_ms && readyAt < deadline
-      ) {
-        if (!(await sleep(waitMs, clientSignal))) return cancelled(deps, trace);
-        // The registry still keeps away any that is cooling when the wait is over.
-        for (const id of cooledHere) noRetry.delete(id);
-        cooledHere.clear();
-        continue;
-      }
-      break;
-    }
-    const backend = pick.backend;
-    // Held from the pick: the probe slot and in-flight count are given back
-    // on every path out of this attempt, an exception included.
-    const lease = new AttemptLease(backend, registry, deps.now);
+    const { lease } = step;
+    // The lease is settled on every path out of this attempt, an exception
+    // included; once committed, the relay settles it when the body is over.
     let handedOver = false;
     try {
-      if (backoffMs > 0) {
-        if (!(await sleep(Math.min(backoffMs, deadline - now), clientSignal))) {
-          return cancelled(deps, trace);
-        }
-        now = deps.now();
+      if (step.backoffMs > 0 && !(await deps.sleep(step.backoffMs, clientSignal))) {
+        return cancelled(deps, trace);
       }
-      tried.add(backend.id);
-      const remaining = Math.max(1, deadline - now);
+      const started = deps.now();
+      const remaining = Math.max(1, plan.deadline - started);
       const result = await runAttempt(
         call,
-        backend,
+        lease,
         {
           headersMs: Math.min(cfg.attempt_timeout_ms, remaining),
           firstChunkMs: Math.min(cfg.first_chunk_timeout_ms, remaining),
@@ -157,51 +109,44 @@ async function attemptLoop(
         clientSignal,
         deps,
       );
-      const attempt = { backend_id: backend.id, ms: deps.now() - now };
-      trace.upstreamModel = result.upstreamModel;
+      const attempt = { backend_id: lease.backend.id, ms: deps.now() - started };
+      trace.upstreamModel = lease.upstreamModel;
       switch (result.kind) {
         case "commit":
           trace.attempts.push({ ...attempt, status: result.response.status, reason: "ok" });
-          lease.report({ kind: "success" });
+          lease.report(SUCCESS);
           handedOver = true;
           return await commit(deps, call, trace, lease, result);
-        case "return":
-          trace.attempts.push({
-            ...attempt,
-            status: result.response.status,
-            reason: "client_error",
-          });
-          lease.done(NEUTRAL);
-          setServedBy(trace, backend);
-          return finish(deps, trace, result.response, {
-            status: result.response.status,
-            outcome: "client_error",
-          });
         case "cancelled":
           trace.attempts.push({ ...attempt, status: null, reason: "cancelled" });
           lease.done(NEUTRAL);
           return cancelled(deps, trace);
-        case "failover":
-          trace.attempts.push({ ...attempt, status: result.status, reason: result.reason });
-          lease.done(result.health);
-          deps.metrics.inc("sidecar_upstream_failures_total", {
-            backend: backend.id,
-            reason: result.reason,
-          });
-          if (!result.retryable) noRetry.add(backend.id);
-          if (COOLING.has(result.health.kind)) cooledHere.add(backend.id);
-          if (result.reason === "context_length") {
-            contextLimited.add(result.upstreamModel);
-            saved = result.saved;
+        case "failed": {
+          const { outcome, answer } = result;
+          trace.attempts.push({ ...attempt, status: result.status, reason: outcome.reason });
+          lease.done(outcome.health);
+          if (outcome.disposition === "return" && answer) {
+            setServedBy(trace, lease.backend);
+            return finish(deps, trace, new Response(answer.body, answer), {
+              status: answer.status,
+              outcome: "client_error",
+            });
           }
+          deps.metrics.inc("sidecar_upstream_failures_total", {
+            backend: lease.backend.id,
+            reason: outcome.reason,
+          });
+          if (outcome.disposition === "other_model") overflow = answer;
+          plan.record(lease, outcome);
+        }
       }
     } finally {
-      // A no-op when a case above settled it; commit() owns it once handed over.
       if (!handedOver) lease.done(NEUTRAL);
     }
   }
-  return exhausted(deps, call, trace, saved, deadlineHit);
 }
+
+const SUCCESS: AttemptOutcome = Object.freeze({ kind: "success" });
 
 /**
  * Non-stream bodies up to this size are read whole before answering: one
@@ -215,7 +160,7 @@ async function commit(
   deps: AppDeps,
   call: ClientCall,
   trace: RequestTrace,
-  lease: AttemptLease,
+  lease: BackendLease,
   result: Extract<AttemptResult, { kind: "commit" }>,
 ): Promise<Response> {
   try {
@@ -232,7 +177,7 @@ async function relayCommitted(
   deps: AppDeps,
   call: ClientCall,
   trace: RequestTrace,
-  lease: AttemptLease,
+  lease: BackendLease,
   result: Extract<AttemptResult, { kind: "commit" }>,
 ): Promise<Response> {
   const backend = lease.backend;

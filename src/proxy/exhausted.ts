@@ -1,13 +1,14 @@
 /**
  * @module exhausted
  * The answer when attempts, candidates or the deadline ran out without a
- * commit (CONTRACT §2, "When nothing can serve"): the upstream's own 400 for
+ * commit (docs/failover.md): the upstream's own 400 for
  * a context overflow, 5xx naming which backends failed how, 404 when no
  * backend has the model, else 429 with an honest Retry-After.
  */
 import type { AppDeps } from "../app_deps.ts";
 import { AllBackendsUnavailableError, NotFoundError, UpstreamFailedError } from "../errors.ts";
-import type { AttemptReason, AttemptResult } from "./attempt.ts";
+import type { SavedAnswer } from "./attempt.ts";
+import type { AttemptReason } from "./failure_classifier.ts";
 import { fail, finish } from "./request_answer.ts";
 import type { RequestTrace } from "./request_log.ts";
 import type { ClientCall } from "./upstream_request.ts";
@@ -19,6 +20,8 @@ const SERVER_FAILURES = new Set<AttemptReason>([
   "first_chunk_timeout",
   "stream_error",
   "empty_stream",
+  "stream_cut",
+  "stalled",
 ]);
 
 /** Builds and records the final answer of a request that never committed. */
@@ -26,7 +29,7 @@ export function exhausted(
   deps: AppDeps,
   call: ClientCall,
   trace: RequestTrace,
-  saved: Extract<AttemptResult, { kind: "failover" }>["saved"],
+  saved: SavedAnswer | undefined,
   deadlineHit: boolean,
 ): Response {
   const failures = trace.attempts.filter((a) => SERVER_FAILURES.has(a.reason as AttemptReason));

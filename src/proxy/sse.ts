@@ -4,6 +4,7 @@
  * the streaming proxy. Bytes are split into events as they arrive so each
  * event can be forwarded at once; only the unfinished tail is kept.
  */
+import { type UpstreamError, upstreamErrorOf } from "./upstream_error.ts";
 
 /** Token counts of one request, in the chat/completions vocabulary. */
 export interface Usage {
@@ -26,19 +27,13 @@ export interface SseEvent {
   event?: string;
 }
 
-/** An error an upstream sent inside a stream (`{"error":{...}}`). */
-export interface StreamError {
-  message?: string;
-  type?: string;
-  code?: string | null;
-}
 
 /** What an upstream stream event means to the proxy. */
 export type ChunkInfo =
   | { kind: "done" }
   | { kind: "comment" }
   | { kind: "malformed" }
-  | { kind: "error"; error: StreamError }
+  | { kind: "error"; error: UpstreamError }
   | {
     kind: "data";
     json: Record<string, unknown>;
@@ -233,7 +228,7 @@ export function classifyEvent(ev: SseEvent): ChunkInfo {
     return { kind: "malformed" };
   }
   if (!isRecord(json)) return { kind: "malformed" };
-  const error = errorOf(json);
+  const error = upstreamErrorOf(json);
   if (error) return { kind: "error", error };
   const usage = extractUsage(json);
   const finished = isFinished(json);
@@ -273,21 +268,6 @@ function isFinished(json: Record<string, unknown>): boolean {
   if (!Array.isArray(json.choices)) return false;
   // Truthy, not just non-null: some servers send `""` on every chunk.
   return json.choices.some((choice: unknown) => isRecord(choice) && !!choice.finish_reason);
-}
-
-function errorOf(json: Record<string, unknown>): StreamError | undefined {
-  const { error } = json;
-  if (typeof error === "string" && error !== "") return { message: error };
-  // The Responses API streams failures as `{"type":"error","code","message"}`.
-  const source = isRecord(error) ? error : json.type === "error" ? json : undefined;
-  if (!source) return undefined;
-  const out: StreamError = {};
-  if (typeof source.message === "string") out.message = source.message;
-  if (typeof source.type === "string" && source !== json) out.type = source.type;
-  if (typeof source.code === "string" || source.code === null) out.code = source.code;
-  // Some providers send numeric codes (Gemini: 429); keep them as text.
-  else if (typeof source.code === "number") out.code = String(source.code);
-  return out;
 }
 
 function count(value: unknown): number | undefined {

@@ -24,13 +24,25 @@ export interface TestRuntime extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** A mutable clock for tests. */
+/**
+ * A mutable clock for tests, and a `sleep` on it: a wait moves the clock on
+ * by its length at once (and is remembered in `waits`), so backoffs and
+ * waits for a cooldown take no real time.
+ */
 export class FakeClock {
+  /** Every wait asked for, in ms, in order. */
+  readonly waits: number[] = [];
   constructor(public ms = Date.UTC(2026, 10, 27, 10, 0, 0)) {}
   now = (): number => this.ms;
   advance(ms: number): void {
     this.ms += ms;
   }
+  sleep = (ms: number, signal?: AbortSignal): Promise<boolean> => {
+    if (signal?.aborted) return Promise.resolve(false);
+    this.waits.push(ms);
+    this.ms += Math.max(0, ms);
+    return Promise.resolve(true);
+  };
 }
 
 /** Options for {@link startTestRuntime}. */

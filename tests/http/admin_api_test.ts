@@ -625,6 +625,7 @@ Deno.test("GET /api/config gives the contract's defaults", async () => {
     stream_idle_timeout_ms: 30000,
     request_deadline_ms: 300000,
     max_wait_ms: 0,
+    pool_retries: 1,
     max_body_bytes: 33554432,
     usage_retention_days: 30,
   });
@@ -685,6 +686,9 @@ Deno.test("PATCH /api/config refuses bad values with 400 naming the field, stori
     [{ attempt_timeout_ms: 50 }, "attempt_timeout_ms"],
     [{ request_deadline_ms: 1e12 }, "request_deadline_ms"],
     [{ max_wait_ms: -1 }, "max_wait_ms"],
+    [{ pool_retries: -1 }, "pool_retries"],
+    [{ pool_retries: 11 }, "pool_retries"],
+    [{ pool_retries: 1.5 }, "pool_retries"],
     [{ max_body_bytes: 10 }, "max_body_bytes"],
     [{ max_body_bytes: 1e12 }, "max_body_bytes"],
     [{ usage_retention_days: 0 }, "usage_retention_days"],

@@ -286,7 +286,8 @@ Deno.test("GET /metrics counts requests and shows no key", async () => {
       api_key: "sk-backend-secret-2",
     }],
   });
-  p.mock("b1").script({ kind: "status", status: 500 });
+  // Twice: the first 500 is retried on b1 (pool_retries), the second moves to b2.
+  p.mock("b1").script({ kind: "status", status: 500 }, { kind: "status", status: 500 });
   await p.client.chat.completions.create(chat());
   await p.client.chat.completions.create(chat());
 
@@ -297,7 +298,7 @@ Deno.test("GET /metrics counts requests and shows no key", async () => {
   assert.match(text, /^sidecar_requests_total\{backend="b2",outcome="ok"\} 1$/m);
   assert.match(
     text,
-    /^sidecar_upstream_failures_total\{backend="b1",reason="server_error"\} 1$/m,
+    /^sidecar_upstream_failures_total\{backend="b1",reason="server_error"\} 2$/m,
   );
   assert.match(text, /^sidecar_tokens_total\{backend="b1",kind="prompt"\} 10$/m);
   for (const secret of ["sk-backend-secret-1", "sk-backend-secret-2", p.key, ADMIN_TOKEN]) {

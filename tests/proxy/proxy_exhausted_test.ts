@@ -218,10 +218,10 @@ Deno.test("max_attempts bounds the upstream attempts of one request", async () =
   assert.notEqual(rec.attempts[0]?.backend_id, rec.attempts[1]?.backend_id);
 });
 
-Deno.test("a lone backend's 5xx is retried after a backoff within max_attempts", async () => {
+Deno.test("a lone backend's transient failures are retried pool_retries times, within max_attempts", async () => {
   await using p = await startProxy({
     backends: [{ id: "b1" }],
-    config: { max_attempts: 3, failure_threshold: 10 },
+    config: { max_attempts: 3, failure_threshold: 10, pool_retries: 2 },
   });
   p.mock("b1").script({ kind: "status", status: 502 }, { kind: "reset" });
   const { response } = await p.client.chat.completions.create(chat()).withResponse();
@@ -230,18 +230,36 @@ Deno.test("a lone backend's 5xx is retried after a backoff within max_attempts",
   assert.deepEqual(attemptsOf(rec), ["b1:server_error", "b1:connection_error", "b1:ok"]);
 });
 
-Deno.test("a retry of the same backend waits a jittered backoff", async () => {
+Deno.test("a retry of the same backend waits a jittered backoff: half to all of a doubling step", async () => {
   await using p = await startProxy({
     backends: [{ id: "b1" }],
-    random: () => 0.9, // waits 0.9 * 100 ms, then 0.9 * 200 ms
-    config: { max_attempts: 3, failure_threshold: 10 },
+    random: () => 0.9, // (0.5 + 0.45) of 250 ms, then of 500 ms
+    config: { max_attempts: 4, failure_threshold: 10, pool_retries: 2 },
   });
   p.mock("b1").script({ kind: "status", status: 503 }, { kind: "status", status: 503 });
-  const started = performance.now();
   const { response } = await p.client.chat.completions.create(chat()).withResponse();
-  const elapsed = performance.now() - started;
   assert.equal(response.headers.get("x-sidecar-attempts"), "3");
-  assert.ok(elapsed >= 260 && elapsed < 1500, `took ${elapsed} ms`);
+  assert.deepEqual(p.clock.waits, [237.5, 475]);
+});
+
+Deno.test("a retry's backoff ends early when the client goes away", async () => {
+  await using p = await startProxy({ backends: [{ id: "b1" }], realClock: true, random: () => 1 });
+  p.mock("b1").script({ kind: "status", status: 503 });
+  const ac = new AbortController();
+  const pending = fetch(`${p.baseURL}/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${p.key}`, "content-type": "application/json" },
+    body: JSON.stringify(chat()),
+    signal: ac.signal,
+  }).catch(() => null);
+  // The first attempt fails at once; the client leaves during the 250 ms backoff.
+  while (p.mock("b1").requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+  ac.abort();
+  await pending;
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(p.mock("b1").requests.length, 1, "the retry was sent after the client left");
+  const [rec] = await p.records();
+  assert.equal(rec?.outcome, "cancelled");
 });
 
 Deno.test("request_deadline_ms bounds all attempts together", async () => {

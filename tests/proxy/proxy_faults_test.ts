@@ -20,23 +20,36 @@ import {
 /** b1 is always tried first (pool primary), b2 is the next candidate (pool fallback). */
 const PAIR: BackendDef[] = [{ id: "b1" }, { id: "b2", pool: "fallback" }];
 
-/** Scripts b1, sends one chat request, and checks that b2 answered after b1 failed. */
-async function failsOver(p: Proxy, script: Script, reason: string, status: number | null) {
-  p.mock("b1").script(script);
+/**
+ * Scripts b1 to answer `script` `times` times, sends one chat request, and
+ * checks that b2 answered after b1 failed that often.
+ */
+async function failsOver(
+  p: Proxy,
+  script: Script,
+  reason: string,
+  status: number | null,
+  times = 1,
+) {
+  for (let i = 0; i < times; i++) p.mock("b1").script(script);
   const { data, response } = await p.client.chat.completions.create(chat()).withResponse();
   assert.equal(data.choices[0]?.message.content, "Hello from b2");
   assert.equal(response.headers.get("x-sidecar-backend"), "b2");
-  assert.equal(response.headers.get("x-sidecar-attempts"), "2");
+  assert.equal(response.headers.get("x-sidecar-attempts"), String(times + 1));
   const rec = await p.record(response.headers.get("x-request-id"));
   assert.equal(rec.outcome, "ok");
   assert.equal(rec.status, 200);
   assert.equal(rec.backend_id, "b2");
   assert.deepEqual(rec.attempts.map((a) => [a.backend_id, a.status, a.reason]), [
-    ["b1", status, reason],
+    ...Array.from({ length: times }, () => ["b1", status, reason]),
     ["b2", 200, "ok"],
   ]);
   return rec;
 }
+
+/** A transient failure is retried once on b1 (pool_retries 1) before b2: b1 fails twice. */
+const failsOverAfterRetry = (p: Proxy, script: Script, reason: string, status: number | null) =>
+  failsOver(p, script, reason, status, 2);
 
 Deno.test("429 without Retry-After fails over and cools for base, then 2x base", async () => {
   await using p = await startProxy({ backends: PAIR });
@@ -251,20 +264,77 @@ Deno.test("422 and other 4xx are the request's fault: returned, not failed over"
 });
 
 for (const status of [500, 502, 503, 504, 408, 529]) {
-  Deno.test(`${status} fails over and counts a failure without cooling`, async () => {
+  Deno.test(`${status} is retried inside the pool, then fails over, counting failures without cooling`, async () => {
     await using p = await startProxy({ backends: PAIR });
-    await failsOver(p, { kind: "status", status }, "server_error", status);
+    await failsOverAfterRetry(p, { kind: "status", status }, "server_error", status);
     const s = await p.status("b1");
     assert.equal(s.status, "active");
-    assert.equal(s.failures, 1);
+    assert.equal(s.failures, 2);
     assert.deepEqual(await p.cooldowns(), []);
   });
 }
 
+Deno.test("a single 500 on the only primary backend is retried on it after a jittered backoff; the fallback is not used", async () => {
+  await using p = await startProxy({ backends: PAIR, random: () => 0.5 });
+  p.mock("b1").script({ kind: "status", status: 500 });
+  const { data, response } = await p.client.chat.completions.create(chat()).withResponse();
+  assert.equal(data.choices[0]?.message.content, "Hello from b1");
+  assert.equal(response.headers.get("x-sidecar-attempts"), "2");
+  assert.equal(p.mock("b2").requests.length, 0);
+  // The first retry's step is 250 ms; the wait is between half and all of it (random 0.5: 187.5).
+  assert.deepEqual(p.clock.waits, [187.5]);
+  const rec = await p.record(response.headers.get("x-request-id"));
+  assert.deepEqual(attemptsOf(rec), ["b1:server_error", "b1:ok"]);
+  assert.equal((await p.status("b1")).failures, 0);
+});
+
+Deno.test("pool_retries 0: a transient failure goes to the next pool at once", async () => {
+  await using p = await startProxy({ backends: PAIR, config: { pool_retries: 0 } });
+  await failsOver(p, { kind: "status", status: 503 }, "server_error", 503);
+  assert.deepEqual(p.clock.waits, []);
+});
+
+Deno.test("retry inside the pool tries the pool's other backends before the same one again", async () => {
+  await using p = await startProxy({
+    backends: [{ id: "a1" }, { id: "a2" }, { id: "fb", pool: "fallback" }],
+    config: { pool_retries: 1 },
+  });
+  p.mock("a1").setDefault({ kind: "status", status: 502 });
+  p.mock("a2").setDefault({ kind: "status", status: 502 });
+  const { response } = await p.client.chat.completions.create(chat()).withResponse();
+  assert.equal(response.headers.get("x-sidecar-backend"), "fb");
+  const rec = await p.record(response.headers.get("x-request-id"));
+  const tried = attemptsOf(rec);
+  // Both primary backends first (round-robin picks the order), then one of them again, then fb.
+  assert.equal(tried.length, 4);
+  assert.deepEqual(tried.slice(0, 2).sort(), ["a1:server_error", "a2:server_error"]);
+  assert.match(tried[2]!, /^a[12]:server_error$/);
+  assert.equal(tried[3], "fb:ok");
+  assert.equal(p.clock.waits.length, 1, "only the retry of a backend already tried waits");
+});
+
+Deno.test("pool_retries bounds the retries of each pool", async () => {
+  await using p = await startProxy({
+    backends: PAIR,
+    config: { pool_retries: 3, max_attempts: 10, failure_threshold: 10 },
+    random: () => 1,
+  });
+  p.mock("b1").setDefault({ kind: "status", status: 500 });
+  p.mock("b2").setDefault({ kind: "status", status: 500 });
+  const err = await apiError(() => p.client.chat.completions.create(chat()));
+  assert.equal(err.status, 500);
+  assert.equal(err.headers?.get("x-sidecar-attempts"), "8");
+  assert.equal(p.mock("b1").requests.length, 4);
+  assert.equal(p.mock("b2").requests.length, 4);
+  // Steps double from 250 ms per pool (random 1: the whole step).
+  assert.deepEqual(p.clock.waits, [250, 500, 1000, 250, 500, 1000]);
+});
+
 Deno.test("failure_threshold consecutive errors cool the backend for error_cooldown_seconds", async () => {
   await using p = await startProxy({
     backends: PAIR,
-    config: { failure_threshold: 3, error_cooldown_seconds: 10 },
+    // One attempt on b1 per request, so each request adds one failure.
+    config: { failure_threshold: 3, error_cooldown_seconds: 10, pool_retries: 0 },
   });
   await failsOver(p, { kind: "status", status: 500 }, "server_error", 500);
   await failsOver(p, { kind: "reset" }, "connection_error", null);
@@ -285,7 +355,10 @@ Deno.test("failure_threshold consecutive errors cool the backend for error_coold
 });
 
 Deno.test("a success resets the failure count", async () => {
-  await using p = await startProxy({ backends: PAIR, config: { failure_threshold: 2 } });
+  await using p = await startProxy({
+    backends: PAIR,
+    config: { failure_threshold: 2, pool_retries: 0 },
+  });
   await failsOver(p, { kind: "status", status: 500 }, "server_error", 500);
   assert.equal((await p.status("b1")).failures, 1);
   await p.client.chat.completions.create(chat()); // b1 answers
@@ -294,10 +367,10 @@ Deno.test("a success resets the failure count", async () => {
   assert.equal((await p.status("b1")).status, "active");
 });
 
-Deno.test("a connection reset fails over", async () => {
+Deno.test("a connection reset is retried inside the pool, then fails over", async () => {
   await using p = await startProxy({ backends: PAIR });
-  await failsOver(p, { kind: "reset" }, "connection_error", null);
-  assert.equal((await p.status("b1")).failures, 1);
+  await failsOverAfterRetry(p, { kind: "reset" }, "connection_error", null);
+  assert.equal((await p.status("b1")).failures, 2);
 });
 
 Deno.test("no headers within attempt_timeout_ms: next backend, the slow one not retried", async () => {
@@ -316,7 +389,7 @@ Deno.test("no headers within attempt_timeout_ms: next backend, the slow one not 
 Deno.test("a timed-out backend is not retried within the request, while others are", async () => {
   await using p = await startProxy({
     backends: PAIR,
-    config: { attempt_timeout_ms: 300, max_attempts: 4, failure_threshold: 10 },
+    config: { attempt_timeout_ms: 300, max_attempts: 4, failure_threshold: 10, pool_retries: 2 },
   });
   p.mock("b1").script({ kind: "hang" });
   p.mock("b2").setDefault({ kind: "status", status: 500 });

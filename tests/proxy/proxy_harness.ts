@@ -114,7 +114,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   };
   const rt = await startTestRuntime({
     fetch: spy,
-    ...(opts.realClock ? {} : { now: clock.now }),
+    ...(opts.realClock ? {} : { now: clock.now, sleep: clock.sleep }),
     random: opts.random ?? (() => 0),
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
   });
@@ -240,7 +240,7 @@ export async function apiError(fn: () => Promise<unknown>): Promise<APIError> {
   assert.fail("expected an APIError");
 }
 
-/** The Sidecar error shape of CONTRACT §2 "Errors". */
+/** The Sidecar error shape (docs/api.md, "Errors"). */
 export function assertErrorShape(body: unknown): asserts body is {
   error: { message: string; type: string; param: string | null; code: string | null };
 } {

@@ -198,7 +198,7 @@ Deno.test("missing [DONE] after a finish_reason: Sidecar sends [DONE] and record
 });
 
 Deno.test("a stream whose first event is an error fails over before the client sees a byte", async () => {
-  await using p = await startProxy({ backends: PAIR });
+  await using p = await startProxy({ backends: PAIR, config: { pool_retries: 0 } });
   p.mock("b1").script({ kind: "stream", errorFirst: { type: "server_error" } });
   const { data: stream, response } = await p.client.chat.completions
     .create(chat({ stream: true }))
@@ -214,6 +214,17 @@ Deno.test("a stream whose first event is an error fails over before the client s
     ["b2", 200, "ok"],
   ]);
   assert.equal((await p.status("b1")).failures, 1);
+});
+
+Deno.test("a stream whose first event is an error is transient: retried inside the pool first", async () => {
+  await using p = await startProxy({ backends: PAIR });
+  p.mock("b1").script({ kind: "stream", errorFirst: { type: "server_error" } });
+  const { data: stream, response } = await p.client.chat.completions
+    .create(chat({ stream: true }))
+    .withResponse();
+  assert.equal(response.headers.get("x-sidecar-backend"), "b1");
+  assert.equal((await drain(stream)).text, "Hello from b1");
+  assert.equal(p.mock("b2").requests.length, 0);
 });
 
 Deno.test("a stream whose first event is a rate-limit error cools the backend like a 429", async () => {
@@ -232,7 +243,7 @@ Deno.test("a stream whose first event is a rate-limit error cools the backend li
 });
 
 Deno.test("a 200 stream with no event at all fails over", async () => {
-  await using p = await startProxy({ backends: PAIR });
+  await using p = await startProxy({ backends: PAIR, config: { pool_retries: 0 } });
   p.mock("b1").script({ kind: "status", status: 200, headers: SSE_HEADERS, body: "" });
   const res = await rawStream(p);
   assert.equal(res.headers.get("x-sidecar-backend"), "b2");

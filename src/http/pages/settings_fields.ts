@@ -40,6 +40,7 @@ const LABELS: Record<ConfigKey, string> = {
   failure_threshold: "Failure threshold",
   error_cooldown_seconds: "Error cooldown",
   max_attempts: "Attempts per request",
+  pool_retries: "Retries inside a pool",
   attempt_timeout_ms: "Attempt timeout",
   first_chunk_timeout_ms: "First chunk timeout",
   stream_idle_timeout_ms: "Stream idle timeout",
@@ -73,6 +74,7 @@ export const SETTING_GROUPS: readonly { title: string; intro: string; keys: Conf
     intro: "How hard one client request tries before it gets an error.",
     keys: [
       "max_attempts",
+      "pool_retries",
       "attempt_timeout_ms",
       "first_chunk_timeout_ms",
       "stream_idle_timeout_ms",
