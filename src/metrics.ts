@@ -2,8 +2,8 @@
  * @module metrics
  * In-memory counters rendered in the Prometheus text format
  * (https://prometheus.io/docs/instrumenting/exposition_formats/). Labels are
- * backend ids, outcomes and reasons only: never keys, models from clients are
- * bounded by what backends serve.
+ * backend ids, upstream models, outcomes and reasons only: never keys; models
+ * from clients are bounded by what backends serve.
  */
 import type { StatusRow } from "./engine/registry.ts";
 
@@ -90,6 +90,38 @@ export class Metrics {
       lines.push(
         `sidecar_backend_consecutive_429${fmt({ backend: s.backend_id })} ${s.consecutive_429}`,
       );
+    }
+    // Rate-limit cooldowns are per (backend, upstream model): one series per
+    // pair that is cooling now. The registry caps pairs per backend, so a
+    // client's model names cannot grow these without bound.
+    lines.push("# TYPE sidecar_model_cooling gauge");
+    for (const s of status) {
+      for (const m of s.models_cooling) {
+        lines.push(`sidecar_model_cooling${fmt({ backend: s.backend_id, model: m.model })} 1`);
+      }
+    }
+    lines.push("# TYPE sidecar_model_cooldown_until_seconds gauge");
+    for (const s of status) {
+      for (const m of s.models_cooling) {
+        // No series while the pair's probe is in flight: it has no end.
+        if (m.cooldown_until === null) continue;
+        const until = Date.parse(m.cooldown_until) / 1000;
+        lines.push(
+          `sidecar_model_cooldown_until_seconds${
+            fmt({ backend: s.backend_id, model: m.model })
+          } ${until}`,
+        );
+      }
+    }
+    lines.push("# TYPE sidecar_model_consecutive_429 gauge");
+    for (const s of status) {
+      for (const m of s.models_cooling) {
+        lines.push(
+          `sidecar_model_consecutive_429${
+            fmt({ backend: s.backend_id, model: m.model })
+          } ${m.consecutive_429}`,
+        );
+      }
     }
     return lines.join("\n") + "\n";
   }
