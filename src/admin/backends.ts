@@ -16,7 +16,7 @@ import { isoSeconds } from "../bytes.ts";
 import type { StatusRow } from "../engine/registry.ts";
 import type { ResumeMode } from "../engine/resume_mode.ts";
 
-/** A backend as the admin sees it (CONTRACT §3 backend JSON). */
+/** A backend as the admin sees it (docs/api.md, "Backends"). */
 export interface BackendView {
   id: string;
   name: string;
