@@ -66,7 +66,7 @@ export interface LiveBackend extends BackendSpec {
   scrub: KeyScrubber;
 }
 
-/** The live status row of CONTRACT §3. */
+/** The live status row (docs/api.md, "Status row"). */
 export interface StatusRow {
   backend_id: string;
   /** `cooling` only when the whole backend is; a cooling model shows in `models_cooling`. */
