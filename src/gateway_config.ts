@@ -1,6 +1,6 @@
 /**
  * @module gateway_config
- * The operator-tunable gateway config of CONTRACT §3: one zod schema is the
+ * The operator-tunable gateway config (docs/api.md, "Config"): one zod schema is the
  * source of truth for defaults, ranges, the PATCH body and the stored row.
  */
 import { z } from "zod";
