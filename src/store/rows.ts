@@ -83,7 +83,7 @@ export const Outcome = z.enum([
 ]);
 export type Outcome = z.infer<typeof Outcome>;
 
-/** The request record of CONTRACT §3. */
+/** The request record (docs/accounting.md). */
 export const RequestRecord = z.object({
   id: z.string(),
   ts: z.string(),
@@ -140,7 +140,7 @@ export const CooldownEventRow = z.object({
 });
 export type CooldownEvent = z.infer<typeof CooldownEventRow>;
 
-/** A usage aggregate row of CONTRACT §3. */
+/** A usage aggregate row (docs/accounting.md). */
 export const UsageRow = z.object({
   key: z.string(),
   requests: int,
