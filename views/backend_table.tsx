@@ -11,6 +11,7 @@ import type { Pool } from "../src/store/rows.ts";
 import { EmptyState } from "./empty_state.tsx";
 import { formatCount, formatTimeOfDay } from "./format.ts";
 import { EditLink, RowAction } from "./row_action.tsx";
+import { ModelCooldowns, type ModelCoolingView } from "./model_cooldowns.tsx";
 import { Countdown, StatusBadge } from "./status_badge.tsx";
 
 /** Element id of the region. */
@@ -31,6 +32,8 @@ export interface BackendTableProps {
   oob?: boolean;
   /** Each backend's not-resumable marks, by backend id. */
   resumeMarks?: ReadonlyMap<string, readonly ResumeMark[]>;
+  /** Upstream models cooling on their own, by backend id. */
+  modelsCooling?: ReadonlyMap<string, readonly ModelCoolingView[]>;
 }
 
 /** `resume: prefill — not resumable for gpt-4o (since 10:00:00)`. */
@@ -94,6 +97,7 @@ export const BackendTable: FC<BackendTableProps> = (p) => {
                 {p.backends.map((b) => {
                   const base = `/backends/${encodeURIComponent(b.id)}`;
                   const mapped = Object.keys(b.model_map).length;
+                  const cooling = p.modelsCooling?.get(b.id) ?? [];
                   return (
                     <tr data-backend={b.id} class={`is-${b.status}`}>
                       <td>
@@ -130,16 +134,21 @@ export const BackendTable: FC<BackendTableProps> = (p) => {
                         <StatusBadge status={b.status} />
                         {b.status === "cooling"
                           ? (
+                            <span class="sub nowrap">
+                              <Countdown
+                                remainingMs={b.cooldown_until
+                                  ? Math.max(0, Date.parse(b.cooldown_until) - p.now)
+                                  : null}
+                                until={b.cooldown_until}
+                              />{" "}
+                              · {b.consecutive_429} × 429
+                            </span>
+                          )
+                          : null}
+                        <ModelCooldowns models={cooling} />
+                        {b.status === "cooling" || cooling.length > 0
+                          ? (
                             <>
-                              <span class="sub nowrap">
-                                <Countdown
-                                  remainingMs={b.cooldown_until
-                                    ? Math.max(0, Date.parse(b.cooldown_until) - p.now)
-                                    : null}
-                                  until={b.cooldown_until}
-                                />{" "}
-                                · {b.consecutive_429} × 429
-                              </span>
                               <RowAction
                                 target={BACKENDS_TABLE_ID}
                                 action={`${base}/clear-cooldown`}

@@ -63,7 +63,12 @@ export const CooldownTable: FC<CooldownTableProps> = (p) => (
                       <strong>{p.backendName(e.backend_id)}</strong>
                       <span class="sub mono">{e.backend_id}</span>
                     </td>
-                    <td>{REASONS[e.reason]}</td>
+                    <td>
+                      {REASONS[e.reason]}
+                      {e.model === null
+                        ? null
+                        : <span class="sub mono" title="Only this model cooled">{e.model}</span>}
+                    </td>
                     <td class="num">{e.consecutive}</td>
                     <td class="num">{formatSeconds(Math.round(e.seconds * 10) / 10)}</td>
                     <td title={`${formatInstant(e.started_at)} UTC`}>

@@ -6,6 +6,7 @@
 import type { FC } from "hono/jsx";
 import type { StatusView } from "../src/http/pages/status_rows.ts";
 import { EmptyState } from "./empty_state.tsx";
+import { ModelCooldowns } from "./model_cooldowns.tsx";
 import { RowAction } from "./row_action.tsx";
 import { Countdown, StatusBadge } from "./status_badge.tsx";
 
@@ -71,7 +72,10 @@ export const StatusTable: FC<{ rows: StatusView[]; csrf: string }> = ({ rows, cs
                     <td>
                       {r.status === "cooling"
                         ? <Countdown remainingMs={r.remaining_ms} until={r.cooldown_until} />
-                        : <span class="sub">—</span>}
+                        : r.models_cooling.length === 0
+                        ? <span class="sub">—</span>
+                        : null}
+                      <ModelCooldowns models={r.models_cooling} />
                     </td>
                     <td class="num">{r.consecutive_429}</td>
                     <td class="num">{r.failures}</td>
@@ -82,7 +86,7 @@ export const StatusTable: FC<{ rows: StatusView[]; csrf: string }> = ({ rows, cs
                     </td>
                     <td class="num">{r.in_flight}</td>
                     <td>
-                      {r.status === "cooling"
+                      {r.status === "cooling" || r.models_cooling.length > 0
                         ? (
                           <RowAction
                             action={`/backends/${r.id}/clear-cooldown`}

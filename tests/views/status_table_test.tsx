@@ -19,6 +19,7 @@ const row = (over: Partial<StatusView> = {}): StatusView => ({
   rpm_limit: 500,
   rpm_tokens_left: 412,
   in_flight: 2,
+  models_cooling: [],
   ...over,
 });
 
@@ -79,4 +80,32 @@ Deno.test("StatusTable: an empty state points to the Backends page; names are es
   const html = String(<StatusTable rows={[row({ name: "<b>x</b>" })]} csrf="t" />);
   assert.match(html, /&lt;b&gt;x&lt;\/b&gt;/);
   assert.ok(!html.includes("<b>x</b>"));
+});
+
+Deno.test("StatusTable: a model cooling on its own is listed under an active backend with its countdown", () => {
+  const html = String(
+    <StatusTable
+      rows={[row({
+        consecutive_429: 2,
+        models_cooling: [
+          {
+            model: "gpt-4o",
+            remaining_ms: 12_000,
+            cooldown_until: "2026-11-27T10:00:12.000Z",
+            consecutive_429: 2,
+          },
+          { model: "gpt-4o-mini", remaining_ms: null, cooldown_until: null, consecutive_429: 1 },
+        ],
+      })]}
+      csrf="t"
+    />,
+  );
+  assert.match(html, /<span class="badge active">active<\/span>/);
+  assert.match(
+    html,
+    /<li class="sub nowrap" data-model="gpt-4o"><code>gpt-4o<\/code> cooling <span class="countdown" data-remaining-ms="12000"[^>]*>12 ?s<\/span> \(429 ×2\)<\/li>/,
+  );
+  assert.match(html, /data-model="gpt-4o-mini">.*probing.*\(429 ×1\)/);
+  // Clearing there clears both scopes: the button shows for a model cooldown too.
+  assert.match(html, /action="\/backends\/openai-main\/clear-cooldown"/);
 });

@@ -34,6 +34,7 @@ import type { PageEnv } from "./page_env.ts";
 import { afterChange, fragment, isHtmx, page, wantsRegion } from "./render.tsx";
 import { signedIn } from "./signed_in.ts";
 import { statusRows } from "./status_rows.ts";
+import { modelCoolingViews } from "../../../views/model_cooldowns.tsx";
 
 type C = Context<PageEnv>;
 
@@ -52,6 +53,15 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
   /** Not-resumable marks of every backend, for the table's resume line. */
   const resumeMarks = () =>
     new Map(deps.store.backends.list().map((b) => [b.id, deps.registry.resumeMarks(b.id)]));
+  /** Upstream models cooling on their own, for each backend's status cell. */
+  const modelsCooling = () => {
+    const now = deps.now();
+    return new Map(
+      deps.registry.status(now).map((
+        s,
+      ) => [s.backend_id, modelCoolingViews(s.models_cooling, now)]),
+    );
+  };
   const table = (c: C, oob = false) => (
     <BackendTable
       backends={backends()}
@@ -60,6 +70,7 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
       now={deps.now()}
       oob={oob}
       resumeMarks={resumeMarks()}
+      modelsCooling={modelsCooling()}
     />
   );
   const createForm = (c: C): BackendFormProps => ({

@@ -4,6 +4,7 @@
  * backend's name, pool and limits, in routing order (pool priority, then id).
  */
 import type { AppDeps } from "../../app_deps.ts";
+import { type ModelCoolingView, modelCoolingViews } from "../../../views/model_cooldowns.tsx";
 
 /** One backend's live state as the status table shows it. */
 export interface StatusView {
@@ -11,6 +12,7 @@ export interface StatusView {
   name: string;
   pool_id: string;
   pool_name: string;
+  /** `cooling` only when the whole backend is; its cooling models are in `models_cooling`. */
   status: "active" | "cooling" | "disabled";
   /** Milliseconds of cooldown left at render time; null when not cooling. */
   remaining_ms: number | null;
@@ -20,6 +22,8 @@ export interface StatusView {
   rpm_limit: number | null;
   rpm_tokens_left: number | null;
   in_flight: number;
+  /** Upstream models of this backend cooling on their own (rate limits). */
+  models_cooling: ModelCoolingView[];
 }
 
 /** Every backend's live state at `deps.now()`. */
@@ -49,6 +53,7 @@ export function statusRows(deps: AppDeps): StatusView[] {
         rpm_limit: b.rpm_limit,
         rpm_tokens_left: s?.rpm_tokens_left ?? null,
         in_flight: s?.in_flight ?? 0,
+        models_cooling: modelCoolingViews(s?.models_cooling ?? [], now),
       };
     });
 }
