@@ -27,7 +27,6 @@ export interface SseEvent {
   event?: string;
 }
 
-
 /** What an upstream stream event means to the proxy. */
 export type ChunkInfo =
   | { kind: "done" }

@@ -104,7 +104,7 @@ Deno.test("max_wait_ms: a request waits for a cooldown that ends soon, then is s
   });
   p.mock("b1").script({ kind: "rate_limit", retryAfterMs: "400" });
   await apiError(() => p.client.chat.completions.create(chat()));
-  assert.equal((await p.status("b1")).status, "cooling");
+  assert.equal((await p.status("b1")).models_cooling.length, 1);
   await ok(p.rt.admin("PATCH", "/api/config", { max_wait_ms: 3000 }));
 
   const started = performance.now();
@@ -114,7 +114,7 @@ Deno.test("max_wait_ms: a request waits for a cooldown that ends soon, then is s
   assert.equal(response.headers.get("x-sidecar-attempts"), "1");
   assert.ok(waited >= 250 && waited < 2500, `waited ${waited} ms`);
   assert.equal(p.mock("b1").requests.length, 2);
-  assert.equal((await p.status("b1")).status, "active");
+  assert.deepEqual((await p.status("b1")).models_cooling, []);
 });
 
 Deno.test("max_wait_ms: a backend that 429s with a short Retry-After is waited for", async () => {

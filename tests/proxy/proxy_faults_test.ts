@@ -13,6 +13,7 @@ import {
   type BackendDef,
   chat,
   coolingSeconds,
+  pairCoolingSeconds,
   type Proxy,
   startProxy,
 } from "./proxy_harness.ts";
@@ -51,17 +52,21 @@ async function failsOver(
 const failsOverAfterRetry = (p: Proxy, script: Script, reason: string, status: number | null) =>
   failsOver(p, script, reason, status, 2);
 
-Deno.test("429 without Retry-After fails over and cools for base, then 2x base", async () => {
+Deno.test("429 without Retry-After fails over and cools the (backend, model) pair for base, then 2x base", async () => {
   await using p = await startProxy({ backends: PAIR });
   await failsOver(p, { kind: "rate_limit" }, "rate_limited", 429);
 
   const s1 = await p.status("b1");
-  assert.equal(s1.status, "cooling");
+  // Only the pair cools: the backend itself stays active for its other models.
+  assert.equal(s1.status, "active");
+  assert.equal(s1.cooldown_until, null);
+  assert.deepEqual(s1.models_cooling.map((m) => [m.model, m.consecutive_429]), [["gpt-test", 1]]);
   assert.equal(s1.consecutive_429, 1);
-  assert.equal(coolingSeconds(s1, p.clock.ms), 5);
+  assert.equal(pairCoolingSeconds(s1, p.clock.ms), 5);
   let events = await p.cooldowns("b1");
   assert.equal(events.length, 1);
   assert.equal(events[0]?.reason, "429");
+  assert.equal(events[0]?.model, "gpt-test");
   assert.equal(events[0]?.consecutive, 1);
   assert.equal(events[0]?.seconds, 5);
   assert.equal(events[0]?.started_at, new Date(p.clock.ms).toISOString());
@@ -79,14 +84,14 @@ Deno.test("429 without Retry-After fails over and cools for base, then 2x base",
   await failsOver(p, { kind: "rate_limit" }, "rate_limited", 429);
   const s2 = await p.status("b1");
   assert.equal(s2.consecutive_429, 2);
-  assert.equal(coolingSeconds(s2, p.clock.ms), 10);
+  assert.equal(pairCoolingSeconds(s2, p.clock.ms), 10);
   events = await p.cooldowns("b1");
   assert.deepEqual(events.map((e) => [e.consecutive, e.seconds]), [[2, 10], [1, 5]]);
 
   // Then 20 s.
   p.clock.advance(10_000);
   await failsOver(p, { kind: "rate_limit" }, "rate_limited", 429);
-  assert.equal(coolingSeconds(await p.status("b1"), p.clock.ms), 20);
+  assert.equal(pairCoolingSeconds(await p.status("b1"), p.clock.ms), 20);
 });
 
 Deno.test("429 cooldown grows linearly when cooldown_exponential_backoff is false", async () => {
@@ -96,7 +101,7 @@ Deno.test("429 cooldown grows linearly when cooldown_exponential_backoff is fals
   });
   for (const expected of [7, 14, 21]) {
     await failsOver(p, { kind: "rate_limit" }, "rate_limited", 429);
-    assert.equal(coolingSeconds(await p.status("b1"), p.clock.ms), expected);
+    assert.equal(pairCoolingSeconds(await p.status("b1"), p.clock.ms), expected);
     p.clock.advance(expected * 1000);
   }
 });
@@ -108,7 +113,7 @@ Deno.test("429 cooldown is capped at cooldown_max_seconds", async () => {
   });
   for (const expected of [5, 10, 12, 12]) {
     await failsOver(p, { kind: "rate_limit" }, "rate_limited", 429);
-    assert.equal(coolingSeconds(await p.status("b1"), p.clock.ms), expected);
+    assert.equal(pairCoolingSeconds(await p.status("b1"), p.clock.ms), expected);
     p.clock.advance(expected * 1000);
   }
 });
@@ -116,29 +121,29 @@ Deno.test("429 cooldown is capped at cooldown_max_seconds", async () => {
 Deno.test("429 with a longer Retry-After (seconds, ms or HTTP-date) cools for it", async () => {
   await using p = await startProxy({ backends: PAIR });
   await failsOver(p, { kind: "rate_limit", retryAfter: "60" }, "rate_limited", 429);
-  assert.equal(coolingSeconds(await p.status("b1"), p.clock.ms), 60);
+  assert.equal(pairCoolingSeconds(await p.status("b1"), p.clock.ms), 60);
   assert.equal((await p.cooldowns("b1"))[0]?.seconds, 60);
 
   await p.rt.admin("POST", "/api/backends/b1/clear-cooldown");
   await failsOver(p, { kind: "rate_limit", retryAfterMs: "42000" }, "rate_limited", 429);
-  assert.equal(coolingSeconds(await p.status("b1"), p.clock.ms), 42);
+  assert.equal(pairCoolingSeconds(await p.status("b1"), p.clock.ms), 42);
 
   await p.rt.admin("POST", "/api/backends/b1/clear-cooldown");
   const date = new Date(p.clock.ms + 120_000).toUTCString();
   await failsOver(p, { kind: "rate_limit", retryAfter: date }, "rate_limited", 429);
-  assert.equal(coolingSeconds(await p.status("b1"), p.clock.ms), 120);
+  assert.equal(pairCoolingSeconds(await p.status("b1"), p.clock.ms), 120);
 });
 
 Deno.test("429 with a shorter Retry-After keeps the rule's cooldown", async () => {
   await using p = await startProxy({ backends: PAIR });
   await failsOver(p, { kind: "rate_limit", retryAfter: "1" }, "rate_limited", 429);
-  assert.equal(coolingSeconds(await p.status("b1"), p.clock.ms), 5);
+  assert.equal(pairCoolingSeconds(await p.status("b1"), p.clock.ms), 5);
 });
 
 Deno.test("Retry-After beyond 24 h is honoured up to 24 h", async () => {
   await using p = await startProxy({ backends: PAIR });
   await failsOver(p, { kind: "rate_limit", retryAfter: String(3 * 86_400) }, "rate_limited", 429);
-  assert.equal(coolingSeconds(await p.status("b1"), p.clock.ms), 86_400);
+  assert.equal(pairCoolingSeconds(await p.status("b1"), p.clock.ms), 86_400);
 });
 
 Deno.test("429 insufficient_quota cools for quota_cooldown_seconds", async () => {
@@ -405,4 +410,47 @@ Deno.test("a timed-out backend is not retried within the request, while others a
     "b2:server_error",
     "b2:server_error",
   ]);
+});
+
+Deno.test("a 429 for one model of a multi-model backend cools only that model: its other models stay on it", async () => {
+  await using p = await startProxy({
+    backends: [{ id: "b1", models: ["gpt-4o", "gpt-4o-mini"] }, {
+      id: "b2",
+      pool: "fallback",
+      models: ["gpt-4o", "gpt-4o-mini"],
+    }],
+  });
+  p.mock("b1").script({ kind: "rate_limit" });
+  const first = await p.client.chat.completions.create(chat({ model: "gpt-4o" })).withResponse();
+  assert.equal(first.response.headers.get("x-sidecar-backend"), "b2");
+  // gpt-4o now goes to the fallback, gpt-4o-mini is still served by b1.
+  const again = await p.client.chat.completions.create(chat({ model: "gpt-4o" })).withResponse();
+  assert.equal(again.response.headers.get("x-sidecar-backend"), "b2");
+  const mini = await p.client.chat.completions.create(chat({ model: "gpt-4o-mini" }))
+    .withResponse();
+  assert.equal(mini.response.headers.get("x-sidecar-backend"), "b1");
+  const s = await p.status("b1");
+  assert.equal(s.status, "active");
+  assert.deepEqual(s.models_cooling.map((m) => m.model), ["gpt-4o"]);
+  assert.equal(pairCoolingSeconds(s, p.clock.ms, "gpt-4o"), 5);
+  // clear-cooldown clears the pair too.
+  await p.rt.admin("POST", "/api/backends/b1/clear-cooldown");
+  assert.deepEqual((await p.status("b1")).models_cooling, []);
+  const back = await p.client.chat.completions.create(chat({ model: "gpt-4o" })).withResponse();
+  assert.equal(back.response.headers.get("x-sidecar-backend"), "b1");
+});
+
+Deno.test("a 429 cools the upstream model a model_map sends, whatever name the client used", async () => {
+  await using p = await startProxy({
+    backends: [{ id: "b1", models: ["alias-a", "alias-b"], model_map: { "*": "real-model" } }, {
+      id: "b2",
+      pool: "fallback",
+      models: ["*"],
+    }],
+  });
+  p.mock("b1").script({ kind: "rate_limit" });
+  await p.client.chat.completions.create(chat({ model: "alias-a" }));
+  const other = await p.client.chat.completions.create(chat({ model: "alias-b" })).withResponse();
+  assert.equal(other.response.headers.get("x-sidecar-backend"), "b2");
+  assert.deepEqual((await p.status("b1")).models_cooling.map((m) => m.model), ["real-model"]);
 });

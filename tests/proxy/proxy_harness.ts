@@ -35,6 +35,8 @@ export interface BackendDef {
   api_key?: string;
   /** @default true */
   enabled?: boolean;
+  /** @default "off" */
+  resume?: "off" | "prefill" | "continue_final_message";
 }
 
 /** A pool to create besides the default `primary` (0) and `fallback` (100). */
@@ -154,6 +156,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
         rpm_limit: b.rpm_limit ?? null,
         tpm_limit: b.tpm_limit ?? null,
         enabled: b.enabled ?? true,
+        resume: b.resume ?? "off",
       }));
     }
     const key: string = (await ok(rt.admin("POST", "/api/keys", { name: "tests" }))).data.key;
@@ -254,6 +257,12 @@ export function assertErrorShape(body: unknown): asserts body is {
 /** `(until - now)` of a status row, in whole seconds. */
 export function coolingSeconds(row: StatusRow, now: number): number | null {
   return row.cooldown_until === null ? null : (Date.parse(row.cooldown_until) - now) / 1000;
+}
+
+/** Seconds left of the cooldown of the (backend, `model`) pair in `row`, or null when it is not cooling. */
+export function pairCoolingSeconds(row: StatusRow, now: number, model = "gpt-test"): number | null {
+  const pair = row.models_cooling.find((m) => m.model === model);
+  return pair?.cooldown_until ? (Date.parse(pair.cooldown_until) - now) / 1000 : null;
 }
 
 /** Attempts of a record as `backend:reason` strings. */

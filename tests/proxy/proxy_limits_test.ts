@@ -98,14 +98,17 @@ Deno.test("after a cooldown expires exactly one request probes; its success heal
   });
   p.mock("b1").script({ kind: "rate_limit" });
   assert.equal(await servedBy(p), "b2");
-  assert.equal((await p.status("b1")).status, "cooling");
+  assert.deepEqual((await p.status("b1")).models_cooling.map((m) => m.model), ["gpt-test"]);
 
   p.clock.advance(5_000);
   // The probe answers slowly, so other requests arrive while it is out.
   p.mock("b1").script({ kind: "stream", firstChunkDelayMs: 500 });
   const probe = p.client.chat.completions.create(chat({ stream: true })).withResponse();
   await eventually("the probe upstream", () => p.mock("b1").requests[1]);
-  assert.equal((await p.status("b1")).status, "cooling");
+  // The pair's probe is out: listed, with no end yet.
+  assert.deepEqual((await p.status("b1")).models_cooling, [
+    { model: "gpt-test", cooldown_until: null, consecutive_429: 1 },
+  ]);
   assert.equal(await servedBy(p), "b2");
   assert.equal(await servedBy(p), "b2");
   assert.equal(p.mock("b1").requests.length, 2, "a second request probed b1");
@@ -119,7 +122,7 @@ Deno.test("after a cooldown expires exactly one request probes; its success heal
   const s = await p.status("b1");
   assert.equal(s.status, "active");
   assert.equal(s.consecutive_429, 0);
-  assert.equal(s.cooldown_until, null);
+  assert.deepEqual(s.models_cooling, []);
   assert.equal(await servedBy(p), "b1");
 });
 
@@ -129,10 +132,9 @@ Deno.test("a probe that 429s cools again with n + 1", async () => {
   assert.equal(await servedBy(p), "b2");
   p.clock.advance(5_000);
   assert.equal(await servedBy(p), "b2");
-  const s = await p.status("b1");
-  assert.equal(s.status, "cooling");
-  assert.equal(s.consecutive_429, 2);
-  assert.equal(Date.parse(s.cooldown_until!) - p.clock.ms, 10_000);
+  const [pair] = (await p.status("b1")).models_cooling;
+  assert.equal(pair?.consecutive_429, 2);
+  assert.equal(Date.parse(pair!.cooldown_until!) - p.clock.ms, 10_000);
   assert.equal(p.mock("b1").requests.length, 2);
 });
 

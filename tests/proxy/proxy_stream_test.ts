@@ -227,7 +227,7 @@ Deno.test("a stream whose first event is an error is transient: retried inside t
   assert.equal(p.mock("b2").requests.length, 0);
 });
 
-Deno.test("a stream whose first event is a rate-limit error cools the backend like a 429", async () => {
+Deno.test("a stream whose first event is a rate-limit error cools the (backend, model) pair like a 429", async () => {
   await using p = await startProxy({ backends: PAIR });
   p.mock("b1").script({
     kind: "stream",
@@ -237,8 +237,7 @@ Deno.test("a stream whose first event is a rate-limit error cools the backend li
   assert.equal(res.headers.get("x-sidecar-backend"), "b2");
   await res.body?.cancel();
   const s = await p.status("b1");
-  assert.equal(s.status, "cooling");
-  assert.equal(s.consecutive_429, 1);
+  assert.deepEqual(s.models_cooling.map((m) => [m.model, m.consecutive_429]), [["gpt-test", 1]]);
   assert.equal((await p.cooldowns("b1"))[0]?.reason, "429");
 });
 
