@@ -88,11 +88,15 @@ export class AttemptPlan {
     return this.#attempts;
   }
 
-  /** What to do at `now`; an attempt's backend is claimed (rpm token, probe) and leased. */
-  next(now: number): Step {
+  /**
+   * What to do at `now`; an attempt's backend is claimed (rpm token, probe)
+   * and leased. `only`, when given, admits just the backends it accepts (a
+   * continuation of a broken stream needs one that can resume).
+   */
+  next(now: number, only?: (b: LiveBackend, upstreamModel: string) => boolean): Step {
     if (this.#attempts >= this.cfg.max_attempts) return { kind: "exhausted", deadlineHit: false };
     if (now >= this.deadline) return { kind: "exhausted", deadlineHit: true };
-    const hard = this.#hardExclude();
+    const hard = only ? this.#admitting(only) : this.#hardExclude();
     // The first attempt (most requests' only one) builds no set.
     if (this.#attempts === 0) {
       const first = this.registry.pick(this.model, now, hard);
@@ -165,13 +169,7 @@ export class AttemptPlan {
     this.#attempts++;
     this.#tried.add(b.id);
     this.#pool = b.pool_id;
-    const lease = new BackendLease(
-      b,
-      upstreamModel(b.model_map, this.model),
-      pick.probe,
-      this.registry,
-      this.now,
-    );
+    const lease = new BackendLease(b, pick.upstreamModel, pick.probe, this.registry, this.now);
     return { kind: "attempt", lease, backoffMs };
   }
 
@@ -205,6 +203,14 @@ export class AttemptPlan {
       if (this.#overflowed.has(upstreamModel(b.model_map, this.model))) out.add(b.id);
     }
     return out;
+  }
+
+  #admitting(only: (b: LiveBackend, upstreamModel: string) => boolean): ReadonlySet<string> {
+    return this.#excluding(
+      this.#hardExclude(),
+      this.registry.candidates(this.model),
+      (b) => !only(b, upstreamModel(b.model_map, this.model)),
+    );
   }
 
   #excluding(

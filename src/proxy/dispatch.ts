@@ -7,7 +7,7 @@
  * relayed. Rules: docs/failover.md.
  */
 import type { AppDeps } from "../app_deps.ts";
-import { type BackendLease, NEUTRAL } from "../engine/backend_lease.ts";
+import { NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { NotFoundError, SidecarError, toErrorResponse, UpstreamFailedError } from "../errors.ts";
 import { clip } from "../text_bounds.ts";
@@ -17,7 +17,8 @@ import { relayBody, usageOfJson } from "./body_relay.ts";
 import { exhausted } from "./exhausted.ts";
 import { cancelled, decorate, decorated, fail, finish, setServedBy } from "./request_answer.ts";
 import { recordRequest, type RequestEnd, type RequestTrace } from "./request_log.ts";
-import { relayStream } from "./stream_relay.ts";
+import { relayStream, type Resumer } from "./stream_relay.ts";
+import { type CurrentLease, streamResumer } from "./stream_resumer.ts";
 import { type ClientCall, forwardableHeaders } from "./upstream_request.ts";
 
 /**
@@ -116,7 +117,14 @@ async function attemptLoop(
           trace.attempts.push({ ...attempt, status: result.response.status, reason: "ok" });
           lease.report(SUCCESS);
           handedOver = true;
-          return await commit(deps, call, trace, lease, result);
+          return await commit(
+            deps,
+            call,
+            trace,
+            { lease },
+            result,
+            (current) => streamResumer(deps, call, trace, plan, clientSignal, current),
+          );
         case "cancelled":
           trace.attempts.push({ ...attempt, status: null, reason: "cancelled" });
           lease.done(NEUTRAL);
@@ -148,6 +156,10 @@ async function attemptLoop(
 
 const SUCCESS: AttemptOutcome = Object.freeze({ kind: "success" });
 
+function optionalResumer(resume: Resumer | undefined): { resume?: Resumer } {
+  return resume ? { resume } : {};
+}
+
 /**
  * Non-stream bodies up to this size are read whole before answering: one
  * native read instead of a JS stream per chunk (the client cannot use half
@@ -155,20 +167,24 @@ const SUCCESS: AttemptOutcome = Object.freeze({ kind: "success" });
  */
 const WHOLE_BODY_LIMIT = 1024 * 1024;
 
-/** Answers with a committed attempt; the lease is released when its body is over. */
+/**
+ * Answers with a committed attempt; the current lease (a resumed stream's
+ * changes with each continuation) is released when the body is over.
+ */
 async function commit(
   deps: AppDeps,
   call: ClientCall,
   trace: RequestTrace,
-  lease: BackendLease,
+  current: CurrentLease,
   result: Extract<AttemptResult, { kind: "commit" }>,
+  resumer: (current: CurrentLease) => Resumer | undefined,
 ): Promise<Response> {
   try {
-    return await relayCommitted(deps, call, trace, lease, result);
+    return await relayCommitted(deps, call, trace, current, result, resumer);
   } catch (err) {
     // Thrown before a relay took the body over: nothing else will release it.
     result.controller.abort();
-    lease.release();
+    current.lease.release();
     throw err;
   }
 }
@@ -177,10 +193,11 @@ async function relayCommitted(
   deps: AppDeps,
   call: ClientCall,
   trace: RequestTrace,
-  lease: BackendLease,
+  current: CurrentLease,
   result: Extract<AttemptResult, { kind: "commit" }>,
+  resumer: (current: CurrentLease) => Resumer | undefined,
 ): Promise<Response> {
-  const backend = lease.backend;
+  const backend = current.lease.backend;
   setServedBy(trace, backend);
   trace.ttfbMs = deps.now() - trace.started;
   const status = result.response.status;
@@ -190,7 +207,7 @@ async function relayCommitted(
   const onDone = (s: RequestEnd) => {
     if (done) return;
     done = true;
-    lease.release();
+    current.lease.release();
     recordRequest(deps, trace, s);
   };
   let body: ReadableStream<Uint8Array> | null = null;
@@ -204,6 +221,7 @@ async function relayCommitted(
       addDone: call.endpoint !== "/responses",
       abort,
       scrub: backend.scrub,
+      ...optionalResumer(resumer(current)),
       onDone: (s) => onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error }),
     });
   } else if (Number(result.response.headers.get("content-length") ?? NaN) <= WHOLE_BODY_LIMIT) {

@@ -2,14 +2,19 @@
  * @module stream_relay
  * Relays a committed upstream SSE stream to the client event by event, as it
  * arrives (pull-driven, so a slow client slows the upstream read instead of
- * growing a buffer). It never lets a broken stream look finished: a cut or a
- * stall ends with an in-band error event (docs/streaming.md).
+ * growing a buffer). It never lets a broken stream look finished: a cut, a
+ * stall or an error event is resumed on another backend when the request
+ * allows it (the continuation relayed into the same client stream), else
+ * ends with an in-band error event (docs/streaming.md).
  * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 import type { KeyScrubber } from "../key_scrubber.ts";
 import type { OpenStream } from "./attempt.ts";
+import type { ChatAnswer } from "./chat_answer.ts";
 import type { Deadlines } from "./deadlines.ts";
+import type { TransportFailure } from "./failure_classifier.ts";
 import { classifyEvent, DONE_EVENT, encodeSseData, type SseEvent, type Usage } from "./sse.ts";
+import type { UpstreamError } from "./upstream_error.ts";
 
 /** How a relayed stream ended. */
 export interface StreamSummary {
@@ -34,14 +39,46 @@ export interface RelayOptions {
   abort: () => void;
   /** Takes the backend's key out of every event before it is sent or kept. */
   scrub: KeyScrubber;
+  /** Continues a broken chat stream elsewhere; absent when the request cannot be resumed. */
+  resume?: Resumer;
   onDone: (summary: StreamSummary) => void;
 }
 
-/** A byte stream for the client that relays `open` with the contract's rules. */
+/** How a stream broke, and what its client has received. */
+export interface Break {
+  /** A cut (`stream_cut`) or a stall (`stall`); an error event carries `error`. */
+  failure: Extract<TransportFailure, "stream_cut" | "stall"> | "stream_error";
+  error?: UpstreamError;
+  /** The answer's text the client has received. */
+  delivered: string;
+}
+
+/** A continuation of a broken stream on another attempt. */
+export interface Continuation {
+  stream: OpenStream;
+  abort: () => void;
+  scrub: KeyScrubber;
+}
+
+/** Resumes broken chat streams: what was delivered, and where to continue. */
+export interface Resumer {
+  answer: ChatAnswer;
+  /** Opens a continuation of the answer after `brk`, or null when none can be had. */
+  continueAfter(brk: Break): Promise<Continuation | null>;
+}
+
+/** A byte stream for the client that relays `open` with the rules of docs/streaming.md. */
 export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStream<Uint8Array> {
-  const { reader, splitter } = open;
+  let { reader, splitter } = open;
   let pending: SseEvent[] = open.pending;
+  let abort = opts.abort;
+  let scrub = opts.scrub;
+  const resume = opts.resume;
+  const answer = resume?.answer;
+  let continued = false;
   let finished = false;
+  /** Usage reported by upstream calls that came before the current one (a resumed answer's). */
+  let carried: Usage | undefined;
   let usage: Usage | undefined;
   let closed = false;
   let sent = 0;
@@ -66,10 +103,10 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
     code: "upstream_stream_truncated" | "upstream_stream_stalled",
     message: string,
   ) => {
-    opts.abort();
+    abort();
     reader.cancel().catch(() => {});
     const tail = encodeSseData({
-      error: { message: opts.scrub.text(message), type: "server_error", code },
+      error: { message: scrub.text(message), type: "server_error", code },
     });
     end(controller, {
       outcome: code === "upstream_stream_stalled" ? "stalled" : "truncated",
@@ -78,14 +115,50 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
     }, tail);
   };
 
-  // Returns true when the stream is complete.
-  const forward = (controller: ReadableStreamDefaultController<Uint8Array>, events: SseEvent[]) => {
+  /**
+   * The stream broke: continue it elsewhere when the request allows it
+   * (returns true, the relay goes on), else end it with the in-band error.
+   */
+  const broke = async (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    brk: Omit<Break, "delivered">,
+    code: "upstream_stream_truncated" | "upstream_stream_stalled",
+    message: string,
+  ): Promise<boolean> => {
+    if (resume && answer?.resumable) {
+      abort();
+      reader.cancel().catch(() => {});
+      const next = await resume.continueAfter({ ...brk, delivered: answer.delivered });
+      if (closed) {
+        next?.abort();
+        return true;
+      }
+      if (next) {
+        ({ reader, splitter } = next.stream);
+        pending = next.stream.pending;
+        abort = next.abort;
+        scrub = next.scrub;
+        carried = usage;
+        continued = true;
+        answer.continuing();
+        return true;
+      }
+    }
+    errorEnd(controller, code, message);
+    return false;
+  };
+
+  // Returns "end" when the stream is over, "broken" when it broke (the caller resumes or ends it).
+  const forward = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    events: SseEvent[],
+  ): "more" | "end" | { error: UpstreamError } => {
     for (const ev of events) {
       const info = classifyEvent(ev);
       switch (info.kind) {
         case "comment":
           // Keep-alives keep client-side idle timers honest.
-          controller.enqueue(opts.scrub.bytes(ev.raw));
+          controller.enqueue(scrub.bytes(ev.raw));
           sent++;
           break;
         case "malformed":
@@ -93,57 +166,82 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
         case "done":
           reader.cancel().catch(() => {});
           end(controller, { outcome: "ok", usage, error: null }, ev.raw);
-          return true;
+          return "end";
         case "error":
-          // One error event, always Sidecar's own code, so clients need to
-          // recognise a single shape; the upstream's message is kept inside.
-          errorEnd(
-            controller,
-            "upstream_stream_truncated",
-            `The upstream stream failed mid-answer: ${info.error.message ?? "unknown error"}`,
-          );
-          return true;
-        case "data":
-          if (info.usage) usage = info.usage;
+          return { error: info.error };
+        case "data": {
+          if (info.usage) usage = sum(carried, info.usage);
           if (info.finished) finished = true;
           if (info.usageOnly && !opts.forwardUsage) break;
+          let raw = ev.raw;
+          if (continued && answer) {
+            const json = answer.rewrite(info.json);
+            if (json === null) break;
+            if (info.usage && usage) json.usage = { ...(json.usage as object), ...usage };
+            raw = encodeSseData(json);
+            answer.observe(json);
+          } else {
+            answer?.observe(info.json);
+          }
           // An event is whole here, so a key cannot be split across two searches.
-          controller.enqueue(opts.scrub.bytes(ev.raw));
+          controller.enqueue(scrub.bytes(raw));
           sent++;
           break;
+        }
       }
     }
-    return false;
+    return "more";
   };
 
-  const finishAtEnd = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+  /** Forwards `events`; true when the relay should stop reading for this pull. */
+  const relay = async (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    events: SseEvent[],
+  ): Promise<boolean> => {
+    const r = forward(controller, events);
+    if (r === "more") return false;
+    if (r === "end") return true;
+    // One error event, always Sidecar's own code, so clients need to
+    // recognise a single shape; the upstream's message is kept inside.
+    const message = `The upstream stream failed mid-answer: ${r.error.message ?? "unknown error"}`;
+    return !(await broke(
+      controller,
+      { failure: "stream_error", error: r.error },
+      "upstream_stream_truncated",
+      message,
+    ));
+  };
+
+  const finishAtEnd = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
     if (finished) {
       end(controller, { outcome: "ok", usage, error: null }, opts.addDone ? DONE_EVENT : undefined);
-    } else {
-      errorEnd(
-        controller,
-        "upstream_stream_truncated",
-        "The upstream stream ended before the answer finished",
-      );
+      return true;
     }
+    return !(await broke(
+      controller,
+      { failure: "stream_cut" },
+      "upstream_stream_truncated",
+      "The upstream stream ended before the answer finished",
+    ));
   };
 
   const step = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (pending.length > 0) {
-      const first = pending;
-      pending = [];
-      const before = sent;
-      if (forward(controller, first) || sent !== before) return;
-    }
     // Read until something was enqueued or the stream ended, so each pull makes progress.
     for (;;) {
       if (closed) return;
+      if (pending.length > 0) {
+        const first = pending;
+        pending = [];
+        const before = sent;
+        if (await relay(controller, first) || sent !== before) return;
+        continue;
+      }
       const before = sent;
       let stalled = false;
       // Aborting the upstream request makes the pending read fail at once.
       const idle = opts.deadlines.after(opts.idleTimeoutMs, () => {
         stalled = true;
-        opts.abort();
+        abort();
       });
       let next: ReadableStreamReadResult<Uint8Array> | "broken";
       try {
@@ -155,17 +253,19 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
       }
       if (closed) return;
       if (stalled) {
-        return errorEnd(
-          controller,
-          "upstream_stream_stalled",
-          `The upstream sent nothing for ${opts.idleTimeoutMs} ms`,
-        );
+        const message = `The upstream sent nothing for ${opts.idleTimeoutMs} ms`;
+        if (await broke(controller, { failure: "stall" }, "upstream_stream_stalled", message)) {
+          continue;
+        }
+        return;
       }
       if (next === "broken" || next.done) {
-        if (forward(controller, splitter.flush())) return;
-        return finishAtEnd(controller);
+        if (await relay(controller, splitter.flush())) return;
+        if (closed) return;
+        if (await finishAtEnd(controller)) return;
+        continue;
       }
-      if (forward(controller, splitter.push(next.value))) return;
+      if (await relay(controller, splitter.push(next.value))) return;
       if (sent !== before) return;
     }
   };
@@ -183,9 +283,19 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
     cancel() {
       // The client went away: stop the upstream and record what was delivered.
       closed = true;
-      opts.abort();
+      abort();
       reader.cancel().catch(() => {});
       opts.onDone({ outcome: "cancelled", usage, error: "client disconnected" });
     },
   }, { highWaterMark: 0 });
+}
+
+/** Token counts of two upstream calls together. */
+function sum(a: Usage | undefined, b: Usage): Usage {
+  if (!a) return b;
+  return {
+    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+    completion_tokens: a.completion_tokens + b.completion_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
 }

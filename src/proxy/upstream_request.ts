@@ -6,6 +6,7 @@
  */
 import { upstreamModel } from "../engine/model_match.ts";
 import type { LiveBackend } from "../engine/registry.ts";
+import type { ResumeMode } from "../engine/resume_mode.ts";
 import { type KeyScrubber, NO_KEY } from "../key_scrubber.ts";
 
 /** The OpenAI endpoints Sidecar proxies, as path suffixes after `/v1`. */
@@ -54,6 +55,32 @@ export function buildUpstreamRequest(
     init: { method: "POST", headers, body, signal },
   };
 }
+
+/**
+ * The call that continues a broken chat stream on a backend that resumes
+ * in `mode`: the conversation with the delivered text as a final assistant
+ * message, which the model continues (docs/streaming.md). vLLM needs
+ * `continue_final_message` to continue that message instead of starting a
+ * new turn after it.
+ */
+export function continuationCall(
+  call: ClientCall,
+  delivered: string,
+  mode: Exclude<ResumeMode, "off">,
+): ClientCall {
+  const body = { ...exactBody(call) };
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  body.messages = delivered === ""
+    ? messages
+    : [...messages, { role: "assistant", content: delivered }];
+  if (mode === "continue_final_message" && delivered !== "") {
+    body.continue_final_message = true;
+    body.add_generation_prompt = false;
+  }
+  return { ...call, body, raw: utf8Encoder.encode(JSON.stringify(body)) };
+}
+
+const utf8Encoder = new TextEncoder();
 
 /**
  * The client's body for re-serialising. A number that JSON.stringify would

@@ -40,6 +40,14 @@ export type Script =
   | { kind: "hang" }
   /** A careless upstream: `status` with the request's Authorization quoted in the error and in x-request-id. */
   | { kind: "echo_auth"; status: number }
+  /**
+   * A model that continues a prefilled answer: streams what follows the
+   * request's final assistant message in `answer` (all of it without one),
+   * `pieces` characters a chunk; `cutAfter`/`stallAfter` as for a stream.
+   */
+  | { kind: "continue"; answer: string; pieces?: number; cutAfter?: number; stallAfter?: number }
+  /** A backend without prefill: a 400 when the final message is the assistant's, else a stream. */
+  | { kind: "reject_prefill" }
   | StreamScript;
 
 /**
@@ -213,6 +221,24 @@ async function respond(wire: Wire, req: Req, script: Script, name: string): Prom
     }
     case "stream":
       return stream(wire, req, script, name);
+    case "continue": {
+      const rest = script.answer.slice(prefillOf(req).length);
+      const size = script.pieces ?? 4;
+      const chunks: string[] = [];
+      for (let i = 0; i < rest.length; i += size) chunks.push(rest.slice(i, i + size));
+      return stream(wire, req, {
+        kind: "stream",
+        chunks,
+        ...(script.cutAfter !== undefined && { cutAfter: script.cutAfter }),
+        ...(script.stallAfter !== undefined && { stallAfter: script.stallAfter }),
+      }, name);
+    }
+    case "reject_prefill":
+      if (prefillOf(req) !== "") {
+        const message = "This model does not support assistant message prefill.";
+        return json(400, oaiError(message, "invalid_request_error"));
+      }
+      return stream(wire, req, { kind: "stream" }, name);
     case "ok": {
       const kind = endpoint(req.path);
       if (!kind) return json(404, oaiError(`Unknown path ${req.path}`, "invalid_request_error"));
@@ -263,6 +289,14 @@ async function stream(wire: Wire, req: Req, s: StreamScript, name: string): Prom
     if (!await send(events)) return false;
   }
   return wire.write(LAST_CHUNK);
+}
+
+/** The text of the request's final message when it is the assistant's (a prefill), else "". */
+function prefillOf(req: Req): string {
+  const messages = record(req.body).messages;
+  const last = Array.isArray(messages) ? messages.at(-1) : undefined;
+  const m = record(last);
+  return m.role === "assistant" && typeof m.content === "string" ? m.content : "";
 }
 
 function pause(ms: number, gone: Promise<void>): Promise<void> {

@@ -1,0 +1,170 @@
+/**
+ * @module stream_resumer
+ * Continues a chat stream that broke after its client received part of the
+ * answer (docs/streaming.md, "Resuming a broken stream"): the same attempt
+ * plan picks the next candidate among backends that can resume (a retry
+ * inside the pool first), the conversation goes there with the delivered
+ * text appended as the assistant's, and the continuation is relayed into
+ * the same client stream. A backend that refuses the continuation with a
+ * 400 is marked not resumable for that model; that 400 never reaches the
+ * client.
+ */
+import type { AppDeps } from "../app_deps.ts";
+import { type BackendLease, NEUTRAL } from "../engine/backend_lease.ts";
+import type { AttemptOutcome } from "../engine/cooldown.ts";
+import { runAttempt } from "./attempt.ts";
+import type { AttemptPlan } from "./attempt_plan.ts";
+import { ChatAnswer } from "./chat_answer.ts";
+import { classify, type UpstreamAnswer } from "./failure_classifier.ts";
+import type { RequestTrace } from "./request_log.ts";
+import type { Break, Continuation, Resumer } from "./stream_relay.ts";
+import { type ClientCall, continuationCall } from "./upstream_request.ts";
+
+/** The lease of the attempt whose stream the client is reading now. */
+export interface CurrentLease {
+  lease: BackendLease;
+}
+
+const SUCCESS: AttemptOutcome = Object.freeze({ kind: "success" });
+
+/**
+ * A resumer for `call`'s stream, or undefined when it cannot be resumed: not
+ * a chat stream, several choices or logprobs asked for, or no candidate that
+ * resumes at all (then the relay pays nothing for it).
+ */
+export function streamResumer(
+  deps: AppDeps,
+  call: ClientCall,
+  trace: RequestTrace,
+  plan: AttemptPlan,
+  clientSignal: AbortSignal,
+  current: CurrentLease,
+): Resumer | undefined {
+  if (!resumableCall(call)) return undefined;
+  if (!deps.registry.candidates(call.model).some((b) => b.resume !== "off")) return undefined;
+  return {
+    answer: new ChatAnswer(),
+    continueAfter: (brk) => continueAfter(deps, call, trace, plan, clientSignal, current, brk),
+  };
+}
+
+/** One choice, no logprobs: the only answers a continuation can finish as one message. */
+function resumableCall(call: ClientCall): boolean {
+  const { n, logprobs } = call.body;
+  return call.endpoint === "/chat/completions" && call.stream &&
+    (n === undefined || n === null || n === 1) && logprobs !== true;
+}
+
+async function continueAfter(
+  deps: AppDeps,
+  call: ClientCall,
+  trace: RequestTrace,
+  plan: AttemptPlan,
+  clientSignal: AbortSignal,
+  current: CurrentLease,
+  brk: Break,
+): Promise<Continuation | null> {
+  // The broken attempt is over: it is recorded as what broke it, its slot freed.
+  const broken = classify(
+    brk.failure === "stream_error"
+      ? { kind: "stream_error", error: brk.error ?? {} }
+      : { kind: "transport", failure: brk.failure },
+  );
+  const last = trace.attempts.at(-1);
+  if (last) last.reason = broken.reason;
+  current.lease.release();
+  plan.record(current.lease, broken);
+  deps.metrics.inc("sidecar_upstream_failures_total", {
+    backend: current.lease.backend.id,
+    reason: broken.reason,
+  });
+  const registry = deps.registry;
+  for (;;) {
+    const step = plan.next(deps.now(), (b, model) => registry.resumable(b, model));
+    if (step.kind === "exhausted") return null;
+    if (step.kind === "wait") {
+      if (!(await deps.sleep(step.ms, clientSignal))) return null;
+      continue;
+    }
+    const { lease } = step;
+    let kept = false;
+    try {
+      if (step.backoffMs > 0 && !(await deps.sleep(step.backoffMs, clientSignal))) return null;
+      const mode = lease.backend.resume;
+      if (mode === "off") continue; // the plan admits only resumable backends
+      const started = deps.now();
+      const remaining = Math.max(1, plan.deadline - started);
+      const cfg = registry.config;
+      const result = await runAttempt(
+        continuationCall(call, brk.delivered, mode),
+        lease,
+        {
+          headersMs: Math.min(cfg.attempt_timeout_ms, remaining),
+          firstChunkMs: Math.min(cfg.first_chunk_timeout_ms, remaining),
+        },
+        clientSignal,
+        deps,
+      );
+      const attempt = { backend_id: lease.backend.id, ms: deps.now() - started };
+      if (result.kind === "cancelled") {
+        trace.attempts.push({ ...attempt, status: null, reason: "cancelled" });
+        return null;
+      }
+      if (result.kind === "commit") {
+        if (result.stream) {
+          trace.attempts.push({ ...attempt, status: result.response.status, reason: "resumed" });
+          lease.report(SUCCESS);
+          current.lease = lease;
+          kept = true;
+          return {
+            stream: result.stream,
+            abort: () => result.controller.abort(),
+            scrub: lease.backend.scrub,
+          };
+        }
+        // A 2xx that is not a stream cannot continue one.
+        result.controller.abort();
+        await result.response.body?.cancel().catch(() => {});
+        settle(plan, trace, lease, attempt, result.response.status, {
+          kind: "transport",
+          failure: "empty_stream",
+        });
+        continue;
+      }
+      const { outcome } = result;
+      trace.attempts.push({ ...attempt, status: result.status, reason: outcome.reason });
+      lease.done(outcome.health);
+      deps.metrics.inc("sidecar_upstream_failures_total", {
+        backend: lease.backend.id,
+        reason: outcome.reason,
+      });
+      if (outcome.disposition === "return" || outcome.disposition === "other_model") {
+        // The request is fine (it was answered before): the backend refused
+        // the continuation itself. A 400 says it cannot prefill this model.
+        if (result.status === 400) {
+          registry.markNotResumable(lease.backend.id, lease.upstreamModel, deps.now());
+        }
+        plan.record(lease, { ...outcome, disposition: "next" });
+      } else {
+        plan.record(lease, outcome);
+      }
+    } finally {
+      if (!kept) lease.done(NEUTRAL);
+    }
+  }
+}
+
+/** Records a failed continuation attempt classified from `answer`. */
+function settle(
+  plan: AttemptPlan,
+  trace: RequestTrace,
+  lease: BackendLease,
+  attempt: { backend_id: string; ms: number },
+  status: number | null,
+  answer: UpstreamAnswer,
+): void {
+  const outcome = classify(answer);
+  trace.attempts.push({ ...attempt, status, reason: outcome.reason });
+  lease.done(outcome.health);
+  plan.record(lease, outcome);
+}
