@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import type { AppDeps } from "../app_deps.ts";
 import { NotFoundError, SidecarError, toErrorResponse } from "../errors.ts";
 import { clip } from "../text_bounds.ts";
-import { proxyNotFound, proxyRoutes } from "../proxy/proxy_routes.ts";
+import { proxyNotFound, proxyRoutes } from "./v1/proxy_routes.ts";
 import { adminApi } from "./api/admin_api.ts";
 import { errorResponse } from "./error_response.ts";
 import { methodTable } from "./method_table.ts";

@@ -4,18 +4,18 @@
  * the attempt loop. The client's own credentials are never sent upstream.
  */
 import { type Context, Hono } from "hono";
-import type { AppDeps } from "../app_deps.ts";
-import { bearerSecret, type Principal } from "../auth/key_ring.ts";
-import { AuthError, AuthRateLimitedError, BadRequestError, NotFoundError } from "../errors.ts";
-import { clientAddress } from "../http/client_address.ts";
-import { errorResponse } from "../http/error_response.ts";
-import { clip, exceedsUtf8Bytes, MAX_MODEL_BYTES } from "../text_bounds.ts";
-import { assertJsonContentType, readBodyBytes } from "../http/json_body.ts";
-import { assertJsonDepth } from "../http/json_depth.ts";
-import { dispatch } from "./dispatch.ts";
-import { newRequestId } from "./request_id.ts";
-import type { RequestTrace } from "./request_log.ts";
-import type { ClientCall, Endpoint } from "./upstream_request.ts";
+import type { AppDeps } from "../../app_deps.ts";
+import { bearerSecret, type Principal } from "../../auth/key_ring.ts";
+import { AuthError, AuthRateLimitedError, BadRequestError, NotFoundError } from "../../errors.ts";
+import { clientAddress } from "../client_address.ts";
+import { errorResponse } from "../error_response.ts";
+import { clip, exceedsUtf8Bytes, MAX_MODEL_BYTES } from "../../text_bounds.ts";
+import { assertJsonContentType, readBodyBytes } from "../json_body.ts";
+import { assertJsonDepth } from "../json_depth.ts";
+import { dispatch } from "../../proxy/dispatch.ts";
+import { newRequestId } from "../../proxy/request_id.ts";
+import type { RequestTrace } from "../../proxy/request_log.ts";
+import type { ClientCall, Endpoint } from "../../proxy/upstream_request.ts";
 
 const ENDPOINTS: readonly Endpoint[] = [
   "/chat/completions",
