@@ -6,7 +6,7 @@ import { rotateKeyCommand } from "./src/cli/rotate_key_command.ts";
 import { serve } from "./src/cli/serve.ts";
 import { HELP, resolveSettings, UsageError } from "./src/cli/settings.ts";
 import { createLogger } from "./src/log.ts";
-import { StartupError } from "./src/store/database.ts";
+import { StartupError } from "./src/errors.ts";
 import { VERSION } from "./src/version.ts";
 
 async function main(): Promise<number> {

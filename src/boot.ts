@@ -17,7 +17,8 @@ import { KEY_CHECK_META, loadMasterKey, verifyMasterKey } from "./secrets/master
 import { SecretBox } from "./secrets/secret_box.ts";
 import { Deadlines } from "./proxy/deadlines.ts";
 import { lockDataDir } from "./store/data_dir_lock.ts";
-import { openDatabase, StartupError } from "./store/database.ts";
+import { StartupError } from "./errors.ts";
+import { openDatabase } from "./store/database.ts";
 import { createStore, type Store } from "./store/store.ts";
 import { createHttp1Client } from "./upstream/http1_client.ts";
 import { REAL_TIMERS, type Timers } from "./timers.ts";

@@ -1,7 +1,8 @@
 /**
  * @module errors
  * Typed domain errors, each carrying its data, and the one mapper that turns
- * them into the OpenAI-shaped error body every `/v1` and `/api` route returns.
+ * them into the OpenAI-shaped error body every `/v1` and `/api` route returns;
+ * and the process-level `StartupError`, which no route returns.
  */
 
 /** The OpenAI error `type` values Sidecar emits. */
@@ -126,6 +127,15 @@ export class UpstreamFailedError extends SidecarError {
   constructor(readonly upstreamStatus: number, message: string, code = "upstream_failed") {
     super(upstreamStatus, upstreamStatus === 504 ? "timeout_error" : "server_error", message, code);
   }
+}
+
+/**
+ * A start-up problem the operator must fix (data dir, database, master key,
+ * listen address); printed without a stack trace. Not an HTTP error: no
+ * route returns it.
+ */
+export class StartupError extends Error {
+  override name = "StartupError";
 }
 
 /** Renders any thrown value as the contract's error body; unknown errors hide their detail. */

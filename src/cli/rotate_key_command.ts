@@ -17,7 +17,8 @@ import {
 import { rotateKeys } from "../secrets/rotate_key.ts";
 import { SecretBox } from "../secrets/secret_box.ts";
 import { lockDataDir } from "../store/data_dir_lock.ts";
-import { openDatabase, StartupError } from "../store/database.ts";
+import { StartupError } from "../errors.ts";
+import { openDatabase } from "../store/database.ts";
 import { createStore } from "../store/store.ts";
 import type { Settings } from "./settings.ts";
 

@@ -8,7 +8,7 @@
  * internal, so this relies on the pinned Deno 2.9.6 and
  * {@link connectionServer} refuses to start on a runtime without it.
  */
-import { StartupError } from "../store/database.ts";
+import { StartupError } from "../errors.ts";
 
 /** What Deno hands the handler beside the request. */
 export interface ServeInfo {

@@ -5,7 +5,7 @@
  * database's key-check value so a wrong key stops start-up, not a request.
  */
 import { join } from "node:path";
-import { StartupError } from "../store/database.ts";
+import { StartupError } from "../errors.ts";
 import type { MetaRepo } from "../store/meta_repo.ts";
 import { fromBase64, SealError, type SecretBox, toBase64 } from "./secret_box.ts";
 

@@ -8,7 +8,7 @@
  * `kill -9` leaves no stale lock to clean up.
  */
 import { join } from "node:path";
-import { StartupError } from "./database.ts";
+import { StartupError } from "../errors.ts";
 
 /** The lock file's name in the data dir. */
 export const LOCK_FILE = "sidecar.lock";

@@ -4,12 +4,8 @@
  * ways that can fail (not a database, not writable) into clear start-up errors.
  */
 import { DatabaseSync } from "node:sqlite";
+import { StartupError } from "../errors.ts";
 import { migrate } from "./migrations.ts";
-
-/** A start-up problem the operator must fix; printed without a stack trace. */
-export class StartupError extends Error {
-  override name = "StartupError";
-}
 
 /**
  * Opens (creating if needed) the database at `path`, applies pragmas and

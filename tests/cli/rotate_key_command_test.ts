@@ -8,7 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import { rotateKeyCommand } from "../../src/cli/rotate_key_command.ts";
 import { resolveSettings } from "../../src/cli/settings.ts";
 import { newMasterKey } from "../../src/secrets/master_key.ts";
-import { StartupError } from "../../src/store/database.ts";
+import { StartupError } from "../../src/errors.ts";
 import { startTestRuntime } from "../helpers/test_runtime.ts";
 
 const KEY = "sk-rotate-me-000000000000000000000000";

@@ -12,7 +12,8 @@ import {
   writeKeyFile,
 } from "../../src/secrets/master_key.ts";
 import { SecretBox, toBase64 } from "../../src/secrets/secret_box.ts";
-import { openDatabase, StartupError } from "../../src/store/database.ts";
+import { StartupError } from "../../src/errors.ts";
+import { openDatabase } from "../../src/store/database.ts";
 import { createStore } from "../../src/store/store.ts";
 import { startTestRuntime } from "../helpers/test_runtime.ts";
 

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { verifyMasterKey } from "../../src/secrets/master_key.ts";
 import { rotateKeys } from "../../src/secrets/rotate_key.ts";
 import { SealError, SecretBox } from "../../src/secrets/secret_box.ts";
-import { openDatabase, StartupError } from "../../src/store/database.ts";
+import { StartupError } from "../../src/errors.ts";
+import { openDatabase } from "../../src/store/database.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 
 const newBox = () => SecretBox.fromRawKey(crypto.getRandomValues(new Uint8Array(32)));

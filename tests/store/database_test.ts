@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { openDatabase, StartupError, transaction } from "../../src/store/database.ts";
+import { StartupError } from "../../src/errors.ts";
+import { openDatabase, transaction } from "../../src/store/database.ts";
 import { startTestRuntime } from "../helpers/test_runtime.ts";
 import { backendFields, tempStore } from "./temp_store.ts";
 

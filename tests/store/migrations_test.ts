@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { openDatabase, StartupError } from "../../src/store/database.ts";
+import { StartupError } from "../../src/errors.ts";
+import { openDatabase } from "../../src/store/database.ts";
 import { migrate, MIGRATIONS } from "../../src/store/migrations.ts";
 import { createStore } from "../../src/store/store.ts";
 import { backendFields } from "./temp_store.ts";
