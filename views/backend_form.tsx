@@ -5,8 +5,7 @@
  * field and everything typed kept, except the API key, which is write-only.
  */
 import type { FC } from "hono/jsx";
-import type { BackendFormValues } from "../src/http/pages/backend_form.ts";
-import type { FormErrors } from "../src/http/pages/form_input.ts";
+import type { BackendFormValues, FormErrors } from "./view_models.ts";
 import type { Pool } from "../src/store/rows.ts";
 import { CheckField, SelectField, TextAreaField, TextField } from "./fields.tsx";
 import { FormCard } from "./form_card.tsx";

@@ -4,7 +4,7 @@
  * made; only its hash is stored, so it can never be shown again.
  */
 import type { FC } from "hono/jsx";
-import type { FormErrors } from "../src/http/pages/form_input.ts";
+import type { FormErrors } from "./view_models.ts";
 import { CsrfField, TextField } from "./fields.tsx";
 
 /** Element id of the region. */

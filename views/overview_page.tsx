@@ -4,12 +4,11 @@
  * busy are we" at a glance. Each region refreshes on its own.
  */
 import type { FC } from "hono/jsx";
-import type { ChartData } from "../src/http/pages/chart_data.ts";
-import type { StatusView } from "../src/http/pages/status_rows.ts";
 import type { SummaryRow } from "../src/store/rows.ts";
 import { OverviewStats } from "./overview_stats.tsx";
 import { RpmChart } from "./rpm_chart.tsx";
 import { StatusTable } from "./status_table.tsx";
+import type { ChartData, StatusView } from "./view_models.ts";
 
 /** Everything the overview shows. */
 export interface OverviewData {

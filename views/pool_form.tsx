@@ -3,7 +3,7 @@
  * Create or edit a pool: its name and priority.
  */
 import type { FC } from "hono/jsx";
-import type { FormErrors } from "../src/http/pages/form_input.ts";
+import type { FormErrors } from "./view_models.ts";
 import { TextField } from "./fields.tsx";
 import { FormCard } from "./form_card.tsx";
 

@@ -4,8 +4,8 @@
  * Redraws itself every 10 s.
  */
 import type { FC } from "hono/jsx";
-import type { ChartData } from "../src/http/pages/chart_data.ts";
 import { TimeChart } from "./time_chart.tsx";
+import type { ChartData } from "./view_models.ts";
 
 /** Element id of the region. */
 export const RPM_CHART_ID = "rpm-chart";

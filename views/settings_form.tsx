@@ -4,12 +4,8 @@
  * what it does, its range and default, and the current value in words.
  */
 import type { FC } from "hono/jsx";
-import type { FormErrors, FormValues } from "../src/http/pages/form_input.ts";
-import {
-  type ConfigKey,
-  SETTING_GROUPS,
-  type SettingSpec,
-} from "../src/http/pages/settings_fields.ts";
+import { SETTING_GROUPS } from "../src/http/pages/settings_fields.ts";
+import type { FormErrors, FormValues, SettingSpec } from "./view_models.ts";
 import { CheckField, CsrfField, TextField } from "./fields.tsx";
 import { formatBytes, formatSeconds } from "./format.ts";
 import { Notice } from "./notice.tsx";
@@ -45,7 +41,7 @@ export function humanValue(spec: SettingSpec, value: number | boolean): string {
 
 /** Props of {@link SettingsForm}. */
 export interface SettingsFormProps {
-  specs: Record<ConfigKey, SettingSpec>;
+  specs: Record<SettingSpec["key"], SettingSpec>;
   values: FormValues;
   errors?: FormErrors;
   csrf: string;

@@ -4,11 +4,11 @@
  * (htmx polling, `hx-target="this"`); cooldowns tick each second in between.
  */
 import type { FC } from "hono/jsx";
-import type { StatusView } from "../src/http/pages/status_rows.ts";
 import { EmptyState } from "./empty_state.tsx";
 import { ModelCooldowns } from "./model_cooldowns.tsx";
 import { RowAction } from "./row_action.tsx";
 import { Countdown, StatusBadge } from "./status_badge.tsx";
+import type { StatusView } from "./view_models.ts";
 
 /** Element id of the region. */
 export const STATUS_TABLE_ID = "status-table";

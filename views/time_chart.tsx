@@ -6,10 +6,10 @@
  * CSS classes (`s0`…`s7`, `s-other`), keeping the SVG free of inline styles.
  */
 import type { Child, FC } from "hono/jsx";
-import type { ChartData } from "../src/http/pages/chart_data.ts";
 import { isEmptyChart } from "../src/http/pages/chart_data.ts";
 import { EmptyState } from "./empty_state.tsx";
 import { formatBucket, formatCount } from "./format.ts";
+import type { ChartData } from "./view_models.ts";
 
 const M = { left: 44, right: 22, top: 10, bottom: 26 };
 

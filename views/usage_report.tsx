@@ -4,7 +4,6 @@
  * the chosen group and as a table with one row per group.
  */
 import type { FC } from "hono/jsx";
-import type { ChartData } from "../src/http/pages/chart_data.ts";
 import type { UsageRange } from "../src/http/pages/usage_range.ts";
 import { toLocalInput } from "../src/http/pages/usage_range.ts";
 import type { UsageRow } from "../src/store/rows.ts";
@@ -19,6 +18,7 @@ import {
   plural,
 } from "./format.ts";
 import { TimeChart } from "./time_chart.tsx";
+import type { ChartData } from "./view_models.ts";
 
 /** Element id of the region. */
 export const USAGE_REPORT_ID = "usage-report";

@@ -3,7 +3,7 @@
  * The overview's live status region.
  */
 import assert from "node:assert/strict";
-import type { StatusView } from "../../src/http/pages/status_rows.ts";
+import type { StatusView } from "../../views/view_models.ts";
 import { StatusTable } from "../../views/status_table.tsx";
 
 const row = (over: Partial<StatusView> = {}): StatusView => ({

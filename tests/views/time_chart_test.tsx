@@ -3,7 +3,7 @@
  * The server-rendered SVG chart: axes, bars, legend, tooltips, empty state.
  */
 import assert from "node:assert/strict";
-import type { ChartData } from "../../src/http/pages/chart_data.ts";
+import type { ChartData } from "../../views/view_models.ts";
 import { niceStep, seriesClass, TimeChart } from "../../views/time_chart.tsx";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);

@@ -7,22 +7,8 @@
  */
 import type { BackendView } from "../../admin/backends.ts";
 import { BadRequestError } from "../../errors.ts";
-import { type FormValues, numberField } from "./form_input.ts";
-
-/** What the form shows (all text, as typed), never the key. */
-export interface BackendFormValues {
-  id: string;
-  name: string;
-  base_url: string;
-  pool_id: string;
-  models: string;
-  model_map: string;
-  weight: string;
-  rpm_limit: string;
-  tpm_limit: string;
-  enabled: boolean;
-  resume: string;
-}
+import type { BackendFormValues, FormValues } from "../../../views/view_models.ts";
+import { numberField } from "./form_input.ts";
 
 /** Values of an empty create form. */
 export function newBackendValues(poolId = "primary"): BackendFormValues {

@@ -6,24 +6,7 @@
  * colours for every metric.
  */
 import type { SeriesRow } from "../../store/rows.ts";
-
-/** One named series of a chart; `values[i]` belongs to bucket `i`. */
-export interface ChartSeries {
-  name: string;
-  values: number[];
-  /** The folded remainder of the smaller groups. */
-  other?: boolean;
-}
-
-/** What a time chart draws. */
-export interface ChartData {
-  /** Start of the first bucket, epoch ms. */
-  start: number;
-  bucketMs: number;
-  /** Number of buckets. */
-  count: number;
-  series: ChartSeries[];
-}
+import type { ChartData, ChartSeries } from "../../../views/view_models.ts";
 
 /** The metrics a chart can show. */
 export type ChartMetric = "requests" | "errors" | "total_tokens";

@@ -5,12 +5,7 @@
  */
 import type { Context } from "hono";
 import { SidecarError } from "../../errors.ts";
-
-/** A form's string fields (files and repeated names are not used by the dashboard). */
-export type FormValues = Record<string, string>;
-
-/** Messages by field name; `_form` is for errors about the form as a whole. */
-export type FormErrors = Record<string, string>;
+import type { FormErrors, FormValues } from "../../../views/view_models.ts";
 
 /** The posted form as strings. */
 export async function readForm(c: Context): Promise<FormValues> {

@@ -12,24 +12,10 @@ import {
   GatewayConfig,
   type GatewayConfig as Config,
 } from "../../gateway_config.ts";
-import type { FormValues } from "./form_input.ts";
+import type { FormValues, SettingSpec, Unit } from "../../../views/view_models.ts";
 
 /** A config field's key. */
 export type ConfigKey = keyof Config;
-
-/** How a field is entered and read. */
-export type Unit = "s" | "ms" | "bytes" | "days" | "count" | "bool";
-
-/** One field as the settings form shows it. */
-export interface SettingSpec {
-  key: ConfigKey;
-  label: string;
-  unit: Unit;
-  min: number | null;
-  max: number | null;
-  default: number | boolean;
-  help: string;
-}
 
 const LABELS: Record<ConfigKey, string> = {
   cooldown_base_seconds: "Base cooldown",

@@ -4,27 +4,8 @@
  * backend's name, pool and limits, in routing order (pool priority, then id).
  */
 import type { AppDeps } from "../../app_deps.ts";
-import { type ModelCoolingView, modelCoolingViews } from "../../../views/model_cooldowns.tsx";
-
-/** One backend's live state as the status table shows it. */
-export interface StatusView {
-  id: string;
-  name: string;
-  pool_id: string;
-  pool_name: string;
-  /** `cooling` only when the whole backend is; its cooling models are in `models_cooling`. */
-  status: "active" | "cooling" | "disabled";
-  /** Milliseconds of cooldown left at render time; null when not cooling. */
-  remaining_ms: number | null;
-  cooldown_until: string | null;
-  consecutive_429: number;
-  failures: number;
-  rpm_limit: number | null;
-  rpm_tokens_left: number | null;
-  in_flight: number;
-  /** Upstream models of this backend cooling on their own (rate limits). */
-  models_cooling: ModelCoolingView[];
-}
+import { modelCoolingViews } from "../../../views/model_cooldowns.tsx";
+import type { StatusView } from "../../../views/view_models.ts";
 
 /** Every backend's live state at `deps.now()`. */
 export function statusRows(deps: AppDeps): StatusView[] {

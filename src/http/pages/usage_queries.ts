@@ -7,7 +7,8 @@
 import type { AppDeps } from "../../app_deps.ts";
 import type { SeriesGroup } from "../../store/request_repo.ts";
 import type { SummaryRow } from "../../store/rows.ts";
-import { buildCharts, type ChartData, type ChartMetric } from "./chart_data.ts";
+import type { ChartData } from "../../../views/view_models.ts";
+import { buildCharts, type ChartMetric } from "./chart_data.ts";
 
 const MINUTE = 60_000;
 
