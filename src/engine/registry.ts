@@ -11,7 +11,6 @@
  */
 import type { GatewayConfig } from "../gateway_config.ts";
 import { type KeyScrubber, keyScrubber } from "../key_scrubber.ts";
-import type { Pool } from "../store/rows.ts";
 import {
   type AttemptOutcome,
   availability,
@@ -31,6 +30,13 @@ import { type ResumeMark, type ResumeMarkListener, ResumeMarks } from "./resume_
 import type { ResumeMode } from "./resume_mode.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { SmoothWeightedRoundRobin } from "./weighted_round_robin.ts";
+
+/** What the registry needs to know of a pool; a stored pool row is one. */
+export interface PoolSpec {
+  id: string;
+  /** Lower is tried first. */
+  priority: number;
+}
 
 /** What the registry needs to know of a backend. */
 export interface BackendSpec {
@@ -164,7 +170,7 @@ export class Registry {
    */
   load(
     backends: readonly BackendSpec[],
-    pools: readonly Pool[],
+    pools: readonly PoolSpec[],
     now: number,
     health?: ReadonlyMap<string, ScopedHealth>,
   ): void {
