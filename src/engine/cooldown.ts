@@ -13,7 +13,9 @@
  */
 
 /** Why a backend cools; also the `reason` of a cooldown event row. */
-export type CooldownReason = "429" | "quota" | "auth" | "errors";
+export const COOLDOWN_REASONS = ["429", "quota", "auth", "errors"] as const;
+/** One of {@link COOLDOWN_REASONS}. */
+export type CooldownReason = typeof COOLDOWN_REASONS[number];
 
 /** Where a backend stands. Expiry is not a state of its own: it is read from `until`. */
 export type HealthState =

@@ -6,7 +6,8 @@
  */
 import type { AppDeps } from "../app_deps.ts";
 import { clip } from "../text_bounds.ts";
-import type { Attempt, Outcome } from "../store/rows.ts";
+import type { Attempt } from "../store/rows.ts";
+import type { Outcome } from "./request_outcome.ts";
 import type { Usage } from "./sse.ts";
 
 /** What is known of a request while it runs. */

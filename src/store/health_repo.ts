@@ -7,20 +7,26 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
-import { type BackendHealth, HEALTHY, isPristine, type ScopedHealth } from "../engine/cooldown.ts";
+import {
+  type BackendHealth,
+  COOLDOWN_REASONS,
+  HEALTHY,
+  isPristine,
+  type ScopedHealth,
+} from "../engine/cooldown.ts";
 import { type CooldownEvent, CooldownEventRow } from "./rows.ts";
 
 const HealthState = z.discriminatedUnion("state", [
   z.object({ state: z.literal("healthy") }),
   z.object({
     state: z.literal("cooling"),
-    reason: z.enum(["429", "quota", "auth", "errors"]),
+    reason: z.enum(COOLDOWN_REASONS),
     since: z.number(),
     until: z.number(),
   }),
   z.object({
     state: z.literal("probing"),
-    reason: z.enum(["429", "quota", "auth", "errors"]),
+    reason: z.enum(COOLDOWN_REASONS),
     probeSince: z.number(),
   }),
 ]);

@@ -4,7 +4,9 @@
  * the store boundary, so the rest of Sidecar works with typed values.
  */
 import { z } from "zod";
+import { COOLDOWN_REASONS } from "../engine/cooldown.ts";
 import { ResumeMode } from "../engine/resume_mode.ts";
+import { OUTCOMES } from "../proxy/request_outcome.ts";
 
 const jsonText = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx) => {
@@ -69,19 +71,8 @@ export const Attempt = z.object({
 });
 export type Attempt = z.infer<typeof Attempt>;
 
-/** How a client request ended, for accounting and the dashboard. */
-export const Outcome = z.enum([
-  "ok",
-  "client_error",
-  "upstream_error",
-  "rate_limited",
-  "truncated",
-  "stalled",
-  "timeout",
-  "cancelled",
-  "no_backend",
-]);
-export type Outcome = z.infer<typeof Outcome>;
+/** How a client request ended; the list is the proxy's accounting's. */
+export const Outcome = z.enum(OUTCOMES);
 
 /** The request record (docs/accounting.md). */
 export const RequestRecord = z.object({
@@ -132,7 +123,7 @@ export const CooldownEventRow = z.object({
   backend_id: z.string(),
   /** The upstream model of a pair (rate-limit) cooldown; null when the whole backend cooled. */
   model: z.string().nullable(),
-  reason: z.enum(["429", "quota", "auth", "errors"]),
+  reason: z.enum(COOLDOWN_REASONS),
   consecutive: int,
   seconds: z.number(),
   started_at: int.transform((ms) => new Date(ms).toISOString()),
