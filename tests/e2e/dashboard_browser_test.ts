@@ -265,7 +265,8 @@ async function scenario(): Promise<void> {
     for (let i = 0; i < 8; i++) assert.equal((await chat(base, clientKey)).status, 200);
     step("traffic");
 
-    // Overview: Mock A is active; a 429 cools it and the table follows, no reload.
+    // Overview: Mock A is active; a 429 cools its model (the backend stays active for
+    // its others) and the table follows, no reload.
     await open(page, "Overview", "/");
     await page.waitForSelector(`#status-table ${rowA} .badge.active`);
     await page.evaluate(() => Object.assign(globalThis, { __sameDocument: true }));
@@ -278,7 +279,11 @@ async function scenario(): Promise<void> {
     await failover.body?.cancel();
     assert.equal(failover.status, 200);
     assert.equal(failover.headers.get("x-sidecar-backend"), "mock-b");
-    await page.waitForSelector(`#status-table ${rowA} .badge.cooling`, { timeout: 8000 });
+    await page.waitForSelector(
+      `#status-table ${rowA} .model-cooldowns [data-model="gpt-test"] .countdown`,
+      { timeout: 8000 },
+    );
+    assert.equal(await page.locator(`#status-table ${rowA} .badge.active`).count(), 1);
     const first = await countdownSeconds(page, "mock-a");
     assert.ok(first > 20 && first <= 30, `about 30 s left, got ${first}`);
     await page.waitForTimeout(2200);
@@ -305,9 +310,9 @@ async function scenario(): Promise<void> {
     assert.match(page.url(), /group=backend/, "the choice is in the URL");
     step("usage");
 
-    // The backends page while Mock A cools, then delete it (after confirming).
+    // The backends page while Mock A's model cools, then delete it (after confirming).
     await open(page, "Backends", "/backends");
-    await page.waitForSelector(`${rowA} .badge.cooling`);
+    await page.waitForSelector(`${rowA} .model-cooldowns [data-model="gpt-test"]`);
     await page.screenshot({ path: docPath("backends.png"), fullPage: true });
     let asked = "";
     page.once("dialog", (d) => {

@@ -62,17 +62,16 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
       ) => [s.backend_id, modelCoolingViews(s.models_cooling, now)]),
     );
   };
-  const table = (c: C, oob = false) => (
-    <BackendTable
-      backends={backends()}
-      pools={deps.store.pools.list()}
-      csrf={c.var.session.csrf_token}
-      now={deps.now()}
-      oob={oob}
-      resumeMarks={resumeMarks()}
-      modelsCooling={modelsCooling()}
-    />
-  );
+  /** What the table shows, the same for the whole page and its fragments. */
+  const tableProps = (c: C) => ({
+    backends: backends(),
+    pools: deps.store.pools.list(),
+    csrf: c.var.session.csrf_token,
+    now: deps.now(),
+    resumeMarks: resumeMarks(),
+    modelsCooling: modelsCooling(),
+  });
+  const table = (c: C, oob = false) => <BackendTable {...tableProps(c)} oob={oob} />;
   const createForm = (c: C): BackendFormProps => ({
     mode: "create",
     values: newBackendValues(deps.store.pools.list()[0]?.id),
@@ -95,18 +94,11 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
       return fragment(c, <BackendForm {...form} />, status);
     }
     if (wantsRegion(c, BACKENDS_TABLE_ID)) return fragment(c, table(c));
-    const tableProps = {
-      backends: backends(),
-      pools: deps.store.pools.list(),
-      csrf: c.var.session.csrf_token,
-      now: deps.now(),
-      resumeMarks: resumeMarks(),
-    };
     return page(
       c,
       deps,
       { title: "Backends", section: "backends" },
-      <BackendsPage table={tableProps} form={form} />,
+      <BackendsPage table={tableProps(c)} form={form} />,
       status,
     );
   };
