@@ -10,10 +10,15 @@ import { adminCall, sidecarEnv, SidecarProcess } from "../helpers/sidecar_proces
 
 const TRIALS = 10;
 
+/** "cooling" when b1 or any of its models cools (a 429 cools the model), else its status. */
 async function statusOf(url: string, token: string): Promise<string | undefined> {
   const status = await adminCall(url, token, "GET", "/api/status");
-  return (status.json.data as { backend_id: string; status: string }[])
-    .find((s) => s.backend_id === "b1")?.status;
+  const row = (status.json.data as {
+    backend_id: string;
+    status: string;
+    models_cooling: unknown[];
+  }[]).find((s) => s.backend_id === "b1");
+  return row && row.models_cooling.length > 0 ? "cooling" : row?.status;
 }
 
 Deno.test("sidecar serve: a cleared cooldown stays cleared after kill -9 right after the answer", async () => {

@@ -64,8 +64,8 @@ Deno.test("a 429 cooldown survives a restart on the same data dir", async () => 
       });
       const status = (await json(rt.admin("GET", "/api/status"))).data;
       assert.equal(
-        status.find((s: { backend_id: string }) => s.backend_id === "b1").status,
-        "cooling",
+        status.find((s: { backend_id: string }) => s.backend_id === "b1").models_cooling.length,
+        1,
       );
     }
 
@@ -74,17 +74,18 @@ Deno.test("a 429 cooldown survives a restart on the same data dir", async () => 
     await using rt = await startTestRuntime({ dataDir, now: clock.now });
     const status = (await json(rt.admin("GET", "/api/status"))).data;
     const row = status.find((s: { backend_id: string }) => s.backend_id === "b1");
-    assert.equal(row.status, "cooling");
+    // A 429 cools the (backend, model) pair: the backend is active, its model still cools.
+    assert.equal(row.status, "active");
     assert.equal(row.consecutive_429, 1);
-    assert.equal(Date.parse(row.cooldown_until) - clock.ms, 60 * 1000);
-
-    const backend = (await json(rt.admin("GET", "/api/backends/b1"))).data;
-    assert.equal(backend.status, "cooling");
-    assert.equal(backend.cooldown_until, row.cooldown_until);
+    const [pair] = row.models_cooling;
+    assert.equal(pair.model, "gpt-test");
+    assert.equal(pair.consecutive_429, 1);
+    assert.equal(Date.parse(pair.cooldown_until) - clock.ms, 60 * 1000);
 
     const events = (await json(rt.admin("GET", "/api/cooldowns?backend_id=b1"))).data;
     assert.equal(events.length, 1);
     assert.equal(events[0].reason, "429");
+    assert.equal(events[0].model, "gpt-test");
     assert.equal(events[0].consecutive, 1);
     assert.equal(events[0].seconds, 3600);
 

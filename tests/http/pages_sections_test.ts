@@ -184,7 +184,8 @@ Deno.test("/settings: units, ranges and help inline; saved through patchConfig",
   for (const m of page.matchAll(/<input id="f-(\w+)" name="\w+" type="number" value="(\d+)"/g)) {
     form[m[1]!] = m[2]!;
   }
-  assert.equal(Object.keys(form).length, 14, "every numeric field");
+  assert.equal(Object.keys(form).length, 15, "every numeric field");
+  assert.equal(form.pool_retries, "1");
   const saved = await t.client.post("/settings", { ...form, max_attempts: "2" }, {
     target: "settings-form",
   });
