@@ -49,6 +49,19 @@ export interface AttemptLimits {
   firstChunkMs: number;
 }
 
+/** The config's attempt timeouts, clipped to what is left before `deadline` at `now`. */
+export function attemptLimits(
+  cfg: { attempt_timeout_ms: number; first_chunk_timeout_ms: number },
+  deadline: number,
+  now: number,
+): AttemptLimits {
+  const remaining = Math.max(1, deadline - now);
+  return {
+    headersMs: Math.min(cfg.attempt_timeout_ms, remaining),
+    firstChunkMs: Math.min(cfg.first_chunk_timeout_ms, remaining),
+  };
+}
+
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 /** What an attempt needs from the app. */

@@ -11,7 +11,7 @@ import { NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { NotFoundError, SidecarError, toErrorResponse, UpstreamFailedError } from "../errors.ts";
 import { clip } from "../text_bounds.ts";
-import { type AttemptResult, runAttempt, type SavedAnswer } from "./attempt.ts";
+import { attemptLimits, type AttemptResult, runAttempt, type SavedAnswer } from "./attempt.ts";
 import { AttemptPlan } from "./attempt_plan.ts";
 import { relayBody, usageOfJson } from "./body_relay.ts";
 import { exhausted } from "./exhausted.ts";
@@ -99,17 +99,8 @@ async function attemptLoop(
         return cancelled(deps, trace);
       }
       const started = deps.now();
-      const remaining = Math.max(1, plan.deadline - started);
-      const result = await runAttempt(
-        call,
-        lease,
-        {
-          headersMs: Math.min(cfg.attempt_timeout_ms, remaining),
-          firstChunkMs: Math.min(cfg.first_chunk_timeout_ms, remaining),
-        },
-        clientSignal,
-        deps,
-      );
+      const limits = attemptLimits(cfg, plan.deadline, started);
+      const result = await runAttempt(call, lease, limits, clientSignal, deps);
       const attempt = { backend_id: lease.backend.id, ms: deps.now() - started };
       trace.upstreamModel = lease.upstreamModel;
       switch (result.kind) {

@@ -12,7 +12,7 @@
 import type { AppDeps } from "../app_deps.ts";
 import { type BackendLease, NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
-import { runAttempt } from "./attempt.ts";
+import { attemptLimits, runAttempt } from "./attempt.ts";
 import type { AttemptPlan } from "./attempt_plan.ts";
 import { ChatAnswer } from "./chat_answer.ts";
 import { classify, type UpstreamAnswer } from "./failure_classifier.ts";
@@ -93,18 +93,9 @@ async function continueAfter(
       const mode = lease.backend.resume;
       if (mode === "off") continue; // the plan admits only resumable backends
       const started = deps.now();
-      const remaining = Math.max(1, plan.deadline - started);
-      const cfg = registry.config;
-      const result = await runAttempt(
-        continuationCall(call, brk.delivered, mode),
-        lease,
-        {
-          headersMs: Math.min(cfg.attempt_timeout_ms, remaining),
-          firstChunkMs: Math.min(cfg.first_chunk_timeout_ms, remaining),
-        },
-        clientSignal,
-        deps,
-      );
+      const limits = attemptLimits(registry.config, plan.deadline, started);
+      const continuation = continuationCall(call, brk.delivered, mode);
+      const result = await runAttempt(continuation, lease, limits, clientSignal, deps);
       const attempt = { backend_id: lease.backend.id, ms: deps.now() - started };
       if (result.kind === "cancelled") {
         trace.attempts.push({ ...attempt, status: null, reason: "cancelled" });
