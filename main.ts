@@ -2,6 +2,11 @@
  * @module main
  * Entry point: read settings, dispatch the command. Wiring only.
  */
+import {
+  configCheckCommand,
+  configExportCommand,
+  keyNewCommand,
+} from "./src/cli/config_commands.ts";
 import { rotateKeyCommand } from "./src/cli/rotate_key_command.ts";
 import { serve } from "./src/cli/serve.ts";
 import { HELP, resolveSettings, UsageError } from "./src/cli/settings.ts";
@@ -10,7 +15,8 @@ import { StartupError } from "./src/errors.ts";
 import { VERSION } from "./src/version.ts";
 
 async function main(): Promise<number> {
-  const settings = resolveSettings(Deno.args, (name) => Deno.env.get(name));
+  const env = (name: string) => Deno.env.get(name);
+  const settings = resolveSettings(Deno.args, env);
   switch (settings.command) {
     case "help":
       console.log(HELP);
@@ -21,6 +27,12 @@ async function main(): Promise<number> {
     case "rotate-key":
       await rotateKeyCommand(settings);
       return 0;
+    case "config-check":
+      return await configCheckCommand(settings, env);
+    case "config-export":
+      return configExportCommand(settings);
+    case "key-new":
+      return keyNewCommand(settings);
     case "serve":
       await serve(settings, createLogger(settings.logLevel));
       return 0;

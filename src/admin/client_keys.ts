@@ -24,14 +24,24 @@ export function listKeys(deps: AppDeps): ClientKeyView[] {
   return deps.store.keys.list().map(({ key_hash: _h, ...k }) => k);
 }
 
+/**
+ * A new client key: its id and secret, the same for the API, the dashboard
+ * and `sidecar key new`.
+ */
+export function newClientKey(): { id: string; key: string } {
+  return {
+    id: "key_" + crypto.randomUUID().replaceAll("-", "").slice(0, 12),
+    key: generateSecret("sk-sc-"),
+  };
+}
+
 /** Creates a key; the returned `key` is the only time it is ever shown. */
 export async function createKey(
   deps: AppDeps,
   body: unknown,
 ): Promise<ClientKeyView & { key: string }> {
   const input = parseInput(KeyCreate, body);
-  const key = generateSecret("sk-sc-");
-  const id = "key_" + crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+  const { id, key } = newClientKey();
   const record = {
     id,
     name: input.name,

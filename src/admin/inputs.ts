@@ -11,7 +11,8 @@ export const Slug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "Must be 1-64 chars: a-z, 0-9, '.', '_', '-'");
 
-const Name = z.string().trim().min(1, "Must not be empty").max(200);
+/** A display name: 1-200 characters after trimming. */
+export const Name = z.string().trim().min(1, "Must not be empty").max(200);
 
 const BaseUrl = z
   .string()

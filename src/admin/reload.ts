@@ -15,7 +15,8 @@ export async function reloadRuntime(
   const { store, registry, box, keyRing } = deps;
   const specs: BackendSpec[] = [];
   for (const row of store.backends.list()) {
-    const { api_key_enc, api_key_hint: _hint, created_at: _c, updated_at: _u, ...rest } = row;
+    const { api_key_enc, api_key_hint: _h, managed: _m, created_at: _c, updated_at: _u, ...rest } =
+      row;
     specs.push({ ...rest, api_key: await box.open(api_key_enc, row.id) });
   }
   registry.setConfig(store.config.load());

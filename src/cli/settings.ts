@@ -8,7 +8,14 @@ import { parseArgs } from "node:util";
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
 
 /** The command to run. */
-export type Command = "serve" | "rotate-key" | "help" | "version";
+export type Command =
+  | "serve"
+  | "rotate-key"
+  | "config-check"
+  | "config-export"
+  | "key-new"
+  | "help"
+  | "version";
 
 /** Resolved process settings. */
 export interface Settings {
@@ -26,6 +33,13 @@ export interface Settings {
   headerTimeoutMs: number;
   /** Time a keep-alive connection may wait for its next request. @default 60000 */
   idleTimeoutMs: number;
+  /**
+   * The declarative config file (docs/config.md): `--config` or `SIDECAR_CONFIG`
+   * for `serve`, the file to check for `config check F`. @default undefined
+   */
+  configPath?: string | undefined;
+  /** `key new --name N`: the new key's name. @default undefined */
+  keyName?: string | undefined;
 }
 
 /** A problem with the command line or environment. */
@@ -36,8 +50,16 @@ export class UsageError extends Error {
 export const HELP = `Sidecar — an OpenAI-compatible LLM gateway
 
 Usage:
-  sidecar [serve] [--host H] [--port P] [--data-dir D]   run the gateway (default)
-  sidecar rotate-key [--data-dir D]                      re-encrypt stored keys under a new master key
+  sidecar [serve] [--host H] [--port P] [--data-dir D] [--config F]
+                                     run the gateway (default); F declares pools, backends,
+                                     keys and settings, reloaded on change and SIGHUP
+  sidecar rotate-key [--data-dir D]  re-encrypt stored keys under a new master key
+  sidecar config check F [--data-dir D]
+                                     validate a config file: each error with its path
+                                     (exit 2 when invalid); nothing is written
+  sidecar config export [--data-dir D]
+                                     print the stored config as a config file (YAML)
+  sidecar key new --name N           print a new client key and its config file line
   sidecar --help | --version
 
 Environment (flags win over env, env over defaults):
@@ -48,6 +70,7 @@ Environment (flags win over env, env over defaults):
   SIDECAR_MASTER_KEY  base64 of 32 bytes; unset: master.key in the data dir
   SIDECAR_ADMIN_TOKEN admin secret; unset: generated on first start, printed once
   SIDECAR_LOG_LEVEL   debug | info | warn | error     (info)
+  SIDECAR_CONFIG      a declarative config file, as --config (unset)
   SIDECAR_MAX_CONNECTIONS   open client connections allowed; at the cap the longest-idle
                             one is closed, else the new one is refused with a 503
                             ((open-files limit - 64) / 2)
@@ -70,6 +93,8 @@ export function resolveSettings(
         host: { type: "string" },
         port: { type: "string" },
         "data-dir": { type: "string" },
+        config: { type: "string" },
+        name: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -78,13 +103,12 @@ export function resolveSettings(
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  const first = positionals[0] ?? "serve";
-  if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}"`);
-  let command: Command;
-  if (values.help) command = "help";
-  else if (values.version) command = "version";
-  else if (first === "serve" || first === "rotate-key") command = first;
-  else throw new UsageError(`Unknown command "${first}" (try --help)`);
+  const command = values.help ? "help" : values.version ? "version" : commandOf(positionals);
+  let configPath = values.config ?? env("SIDECAR_CONFIG");
+  if (command === "config-check") configPath = positionals[2];
+  if (command === "key-new" && !values.name?.trim()) {
+    throw new UsageError('"key new" needs --name N');
+  }
 
   const host = values.host ?? env("SIDECAR_HOST") ?? "127.0.0.1";
   const portText = values.port ?? env("SIDECAR_PORT") ?? "8686";
@@ -109,7 +133,41 @@ export function resolveSettings(
     maxConnections: optionalCount(env, "SIDECAR_MAX_CONNECTIONS"),
     headerTimeoutMs: optionalCount(env, "SIDECAR_HEADER_TIMEOUT_MS") ?? 20_000,
     idleTimeoutMs: optionalCount(env, "SIDECAR_IDLE_TIMEOUT_MS") ?? 60_000,
+    configPath: configPath || undefined,
+    keyName: values.name?.trim(),
   };
+}
+
+/** The command the positional arguments name: `serve`, `config check F`, `key new`... */
+function commandOf(positionals: readonly string[]): Command {
+  const [first = "serve", second, third] = positionals;
+  const expect = (n: number) => {
+    if (positionals.length > n) throw new UsageError(`Unexpected argument "${positionals[n]}"`);
+  };
+  if (first === "serve" || first === "rotate-key") {
+    expect(1);
+    return first;
+  }
+  if (first === "config") {
+    if (second === "check") {
+      if (third === undefined) {
+        throw new UsageError('"config check" needs the file: config check F');
+      }
+      expect(3);
+      return "config-check";
+    }
+    if (second === "export") {
+      expect(2);
+      return "config-export";
+    }
+    throw new UsageError('Use "config check F" or "config export" (try --help)');
+  }
+  if (first === "key") {
+    if (second !== "new") throw new UsageError('Use "key new --name N" (try --help)');
+    expect(2);
+    return "key-new";
+  }
+  throw new UsageError(`Unknown command "${first}" (try --help)`);
 }
 
 /** A positive whole number from the variable `name`, or undefined when unset. */

@@ -3,10 +3,10 @@
  * Backends table access. The API key arrives and leaves sealed only.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { type BackendRecord, BackendRow } from "./rows.ts";
+import { type BackendRecord, BackendRow, type Managed } from "./rows.ts";
 
-/** A backend's stored fields apart from id and timestamps. */
-export type BackendFields = Omit<BackendRecord, "id" | "created_at" | "updated_at">;
+/** A backend's stored fields apart from id, owner and timestamps. */
+export type BackendFields = Omit<BackendRecord, "id" | "managed" | "created_at" | "updated_at">;
 
 /** CRUD over backends. */
 export function createBackendRepo(db: DatabaseSync) {
@@ -24,6 +24,7 @@ export function createBackendRepo(db: DatabaseSync) {
   );
   const setKey = db.prepare("UPDATE backends SET api_key_enc = ? WHERE id = ?");
   const remove = db.prepare("DELETE FROM backends WHERE id = ?");
+  const setManaged = db.prepare("UPDATE backends SET managed = ? WHERE id = ?");
 
   const values = (f: BackendFields) =>
     [
@@ -64,6 +65,10 @@ export function createBackendRepo(db: DatabaseSync) {
     },
     remove(id: string): void {
       remove.run(id);
+    },
+    /** Marks who owns the row (docs/config.md); null hands it to the dashboard. */
+    setManaged(id: string, managed: Managed): void {
+      setManaged.run(managed, id);
     },
   };
 }

@@ -3,7 +3,10 @@
  * Client keys: hashes and hints only.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { type ClientKeyRecord, ClientKeyRow } from "./rows.ts";
+import { type ClientKeyRecord, ClientKeyRow, type Managed } from "./rows.ts";
+
+/** What a new key is stored with; its owner is set apart ({@link ClientKeyRepo.setManaged}). */
+export type NewClientKey = Omit<ClientKeyRecord, "managed">;
 
 /** CRUD over client keys. */
 export function createClientKeyRepo(db: DatabaseSync) {
@@ -13,7 +16,11 @@ export function createClientKeyRepo(db: DatabaseSync) {
     `INSERT INTO client_keys (id, name, key_hash, key_hint, created_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT DO NOTHING`,
   );
+  const update = db.prepare(
+    "UPDATE client_keys SET name = ?, key_hash = ?, key_hint = ? WHERE id = ?",
+  );
   const remove = db.prepare("DELETE FROM client_keys WHERE id = ?");
+  const setManaged = db.prepare("UPDATE client_keys SET managed = ? WHERE id = ?");
   return {
     list: (): ClientKeyRecord[] => list.all().map((r) => ClientKeyRow.parse(r)),
     get: (id: string): ClientKeyRecord | undefined => {
@@ -21,8 +28,16 @@ export function createClientKeyRepo(db: DatabaseSync) {
       return row ? ClientKeyRow.parse(row) : undefined;
     },
     /** Adds a key; false when its id or hash is taken. */
-    insert(k: ClientKeyRecord): boolean {
+    insert(k: NewClientKey): boolean {
       return Number(insert.run(k.id, k.name, k.key_hash, k.key_hint, k.created_at).changes) > 0;
+    },
+    /** Replaces a key's name and secret hash (the config file's keys). */
+    update(id: string, k: Pick<ClientKeyRecord, "name" | "key_hash" | "key_hint">): void {
+      update.run(k.name, k.key_hash, k.key_hint, id);
+    },
+    /** Marks who owns the row (docs/config.md); null hands it to the dashboard. */
+    setManaged(id: string, managed: Managed): void {
+      setManaged.run(managed, id);
     },
     remove(id: string): boolean {
       return Number(remove.run(id).changes) > 0;

@@ -4,6 +4,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { GatewayConfig, type GatewayConfigPatch } from "../gateway_config.ts";
+import type { Managed } from "./rows.ts";
 
 /** Loads and patches the stored gateway config. */
 export function createConfigRepo(db: DatabaseSync) {
@@ -11,6 +12,9 @@ export function createConfigRepo(db: DatabaseSync) {
   const put = db.prepare(
     "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
   );
+  const managed = db.prepare("SELECT key FROM config WHERE managed = 'file' ORDER BY key");
+  const setManaged = db.prepare("UPDATE config SET managed = ? WHERE key = ?");
+  const remove = db.prepare("DELETE FROM config WHERE key = ?");
   return {
     load(): GatewayConfig {
       const stored: Record<string, unknown> = {};
@@ -25,6 +29,16 @@ export function createConfigRepo(db: DatabaseSync) {
       for (const [key, value] of Object.entries(patch)) {
         if (value !== undefined) put.run(key, JSON.stringify(value));
       }
+    },
+    /** The fields the config file sets (docs/config.md). */
+    managedFields: (): string[] => (managed.all() as { key: string }[]).map((r) => r.key),
+    /** Marks who owns a stored field; null hands it to the dashboard. */
+    setManaged(key: string, owner: Managed): void {
+      setManaged.run(owner, key);
+    },
+    /** Forgets a stored field: it reads as its default again. */
+    remove(key: string): void {
+      remove.run(key);
     },
   };
 }

@@ -132,6 +132,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE backend_state_scoped RENAME TO backend_state;
   ALTER TABLE cooldown_events ADD COLUMN model TEXT;
   `,
+  // v6: the declarative config file (docs/config.md): rows it wrote are
+  // marked 'file' (NULL: made in the dashboard or the API), and so are the
+  // config fields it sets.
+  `
+  ALTER TABLE pools ADD COLUMN managed TEXT;
+  ALTER TABLE backends ADD COLUMN managed TEXT;
+  ALTER TABLE client_keys ADD COLUMN managed TEXT;
+  ALTER TABLE config ADD COLUMN managed TEXT;
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`. */

@@ -3,7 +3,7 @@
  * Pools table access.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { type Pool, PoolRow } from "./rows.ts";
+import { type Managed, type Pool, PoolRow } from "./rows.ts";
 
 /** Fields a pool is created or updated with. */
 export interface PoolFields {
@@ -22,6 +22,7 @@ export function createPoolRepo(db: DatabaseSync) {
   const update = db.prepare("UPDATE pools SET name = ?, priority = ?, updated_at = ? WHERE id = ?");
   const remove = db.prepare("DELETE FROM pools WHERE id = ?");
   const members = db.prepare("SELECT COUNT(*) AS n FROM backends WHERE pool_id = ?");
+  const setManaged = db.prepare("UPDATE pools SET managed = ? WHERE id = ?");
 
   return {
     list: (): Pool[] => list.all().map((r) => PoolRow.parse(r)),
@@ -40,6 +41,10 @@ export function createPoolRepo(db: DatabaseSync) {
       remove.run(id);
     },
     memberCount: (id: string): number => Number((members.get(id) as { n: number }).n),
+    /** Marks who owns the row (docs/config.md); null hands it to the dashboard. */
+    setManaged(id: string, managed: Managed): void {
+      setManaged.run(managed, id);
+    },
   };
 }
 export type PoolRepo = ReturnType<typeof createPoolRepo>;

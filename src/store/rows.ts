@@ -22,11 +22,16 @@ const flag = z.union([z.number(), z.bigint()]).transform((v) => Number(v) !== 0)
 const int = z.union([z.number(), z.bigint()]).transform((v) => Number(v));
 const nullableInt = int.nullable();
 
+/** Who owns a config row: `"file"`, the declarative config file (docs/config.md), or null. */
+export const Managed = z.enum(["file"]).nullable();
+export type Managed = z.infer<typeof Managed>;
+
 /** A pool: backends grouped under one failover priority (lower is tried first). */
 export const PoolRow = z.object({
   id: z.string(),
   name: z.string(),
   priority: int,
+  managed: Managed,
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -47,6 +52,7 @@ export const BackendRow = z.object({
   tpm_limit: nullableInt,
   enabled: flag,
   resume: ResumeMode,
+  managed: Managed,
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -58,6 +64,7 @@ export const ClientKeyRow = z.object({
   name: z.string(),
   key_hash: z.string(),
   key_hint: z.string(),
+  managed: Managed,
   created_at: z.string(),
 });
 export type ClientKeyRecord = z.infer<typeof ClientKeyRow>;

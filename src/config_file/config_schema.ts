@@ -1,0 +1,42 @@
+/**
+ * @module config_schema
+ * The declarative config file (docs/config.md): one strict zod schema for
+ * `settings`, `pools`, `backends` and `keys`, built from the admin API's own
+ * schemas so a field means the same in the file, the API and the dashboard.
+ */
+import { z } from "zod";
+import { BackendCreate, Name, PoolCreate, Slug } from "../admin/inputs.ts";
+import { GatewayConfigPatch } from "../gateway_config.ts";
+
+/** A pool in the file: an id is required, since it is what the file's rows are matched on. */
+export const FilePool = PoolCreate.extend({ id: Slug, name: Name.optional() });
+export type FilePool = z.infer<typeof FilePool>;
+
+/** A backend in the file: the fields `POST /api/backends` takes, `id` required, `name` optional. */
+export const FileBackend = BackendCreate.extend({ id: Slug, name: Name.optional() });
+export type FileBackend = z.infer<typeof FileBackend>;
+
+/** A client key in the file: only the SHA-256 of its secret (`sidecar key new` prints one). */
+export const FileKey = z.strictObject({
+  id: Slug,
+  name: Name,
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, "Must be the 64 hex digits of the secret's SHA-256")
+    .transform((s) => s.toLowerCase()),
+});
+export type FileKey = z.infer<typeof FileKey>;
+
+/** Said for a `prices` section: costs are not computed yet, so accepting one would be a lie. */
+export const PRICES_NOT_SUPPORTED =
+  'Prices are not supported in this version (the price table comes in a later one): remove "prices"';
+
+/** The whole file. Unknown fields are refused at every level. */
+export const ConfigFile = z.strictObject({
+  settings: GatewayConfigPatch.default({}),
+  pools: z.array(FilePool).max(1000).default([]),
+  backends: z.array(FileBackend).max(10_000).default([]),
+  keys: z.array(FileKey).max(100_000).default([]),
+  prices: z.never({ error: PRICES_NOT_SUPPORTED }).optional(),
+});
+export type ConfigFile = z.infer<typeof ConfigFile>;

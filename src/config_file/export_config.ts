@@ -1,0 +1,64 @@
+/**
+ * @module export_config
+ * The stored config as a config file (docs/config.md, "Export"): settings
+ * that differ from the defaults, pools, backends with their provider key as
+ * a `${SIDECAR_KEY_<ID>}` reference (never the key), client keys as hashes.
+ * What it writes passes `sidecar config check` once those variables are set.
+ */
+import { stringify } from "yaml";
+import { DEFAULT_CONFIG, type GatewayConfig } from "../gateway_config.ts";
+import type { BackendRecord, ClientKeyRecord, Pool } from "../store/rows.ts";
+
+/** What is exported. */
+export interface ExportInput {
+  config: GatewayConfig;
+  pools: readonly Pool[];
+  backends: readonly BackendRecord[];
+  keys: readonly ClientKeyRecord[];
+}
+
+/** The environment variable an exported backend's key is read from. */
+export function keyVariable(backendId: string): string {
+  return "SIDECAR_KEY_" + backendId.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+/** The YAML text, with a header naming the variables to set. */
+export function exportConfig(input: ExportInput): string {
+  const settings: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input.config)) {
+    if (DEFAULT_CONFIG[k as keyof GatewayConfig] !== v) settings[k] = v;
+  }
+  const variables: string[] = [];
+  const taken = new Set<string>();
+  const backends = input.backends.map((b) => {
+    const out: Record<string, unknown> = { id: b.id, name: b.name, base_url: b.base_url };
+    if (b.api_key_hint !== "") {
+      let name = keyVariable(b.id);
+      for (let n = 2; taken.has(name); n++) name = `${keyVariable(b.id)}_${n}`;
+      taken.add(name);
+      variables.push(`${name} (${b.api_key_hint})`);
+      out.api_key = `\${${name}}`;
+    }
+    out.pool_id = b.pool_id;
+    out.models = b.models;
+    if (Object.keys(b.model_map).length > 0) out.model_map = b.model_map;
+    if (b.weight !== 1) out.weight = b.weight;
+    if (b.rpm_limit !== null) out.rpm_limit = b.rpm_limit;
+    if (b.tpm_limit !== null) out.tpm_limit = b.tpm_limit;
+    if (!b.enabled) out.enabled = false;
+    if (b.resume !== "off") out.resume = b.resume;
+    return out;
+  });
+  const doc = {
+    settings,
+    pools: input.pools.map((p) => ({ id: p.id, name: p.name, priority: p.priority })),
+    backends,
+    keys: input.keys.map((k) => ({ id: k.id, name: k.name, sha256: k.key_hash })),
+  };
+  const header = [
+    "# Sidecar config, exported from the database (docs/config.md).",
+    "# Provider keys are not in this file: set these variables before using it:",
+    ...(variables.length > 0 ? variables.map((v) => `#   ${v}`) : ["#   (none)"]),
+  ];
+  return header.join("\n") + "\n" + stringify(doc, { lineWidth: 0 });
+}
