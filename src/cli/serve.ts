@@ -6,6 +6,7 @@
  * bounds client connections; `Deno.serve` cannot.
  */
 import { boot } from "../boot.ts";
+import { startConfigFile } from "../config_file/start_config_file.ts";
 import { createApp } from "../http/app.ts";
 import type { Logger } from "../log.ts";
 import { defaultMaxConnections, processDescriptorLimit } from "../net/descriptor_limit.ts";
@@ -28,6 +29,11 @@ export async function serve(settings: Settings, log: Logger): Promise<void> {
       `Admin token (shown once; only its hash is stored — save it now): ${rt.admin.generated}`,
     );
   }
+  // The declarative config file (docs/config.md): applied before the first request, then watched.
+  const configWatch = await startConfigFile(deps, settings.configPath).catch((err) => {
+    rt.close();
+    throw err;
+  });
   const app = createApp(deps);
   const limits = {
     maxConnections: settings.maxConnections ?? defaultMaxConnections(processDescriptorLimit()),
@@ -74,6 +80,7 @@ export async function serve(settings: Settings, log: Logger): Promise<void> {
       log.info("shutting down", { signal });
       clearInterval(purgeTimer);
       clearInterval(checkpointTimer);
+      configWatch?.close();
       const drained = await Promise.race([
         server.shutdown().then(() => true),
         new Promise<false>((r) => setTimeout(() => r(false), DRAIN_MS)),
