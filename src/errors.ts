@@ -79,6 +79,13 @@ export class ConflictError extends SidecarError {
   }
 }
 
+/** 409: the item is declared in the config file (docs/config.md); it is changed there. */
+export class ManagedByConfigError extends ConflictError {
+  constructor(what: string, readonly file: string, param: string | null = null) {
+    super(`${what} is managed by ${file}: change it there`, param, "managed_by_config");
+  }
+}
+
 /** 413: the body exceeds `max_body_bytes`. */
 export class PayloadTooLargeError extends SidecarError {
   constructor(limit: number) {
