@@ -32,7 +32,7 @@ export class BackendLease {
     private readonly health: HealthSink,
     private readonly now: () => number,
   ) {
-    backend.inFlight++;
+    backend.slots.acquire();
   }
 
   /**
@@ -49,7 +49,7 @@ export class BackendLease {
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.backend.inFlight--;
+    this.backend.slots.release();
   }
 
   /** The attempt is over: reports `outcome` (unless already reported) and releases. */

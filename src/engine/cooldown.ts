@@ -256,6 +256,33 @@ export function record(
   }
 }
 
+/**
+ * A scope's health after hearing `remote`, the same scope's health as
+ * another replica recorded it (docs/cluster.md, "Applying a change from
+ * elsewhere"). Messages from several replicas may cross, so:
+ *
+ * - a remote cooldown never shortens a running local one: the later end wins;
+ * - a remote heal is taken like a local success: it does not end a cooldown
+ *   still running here (it may answer a request sent before it);
+ * - a remote probe is taken unless a cooldown is still running here, so this
+ *   replica does not probe the same scope too;
+ * - the 429 streak is the longer of the two, so backoff never restarts.
+ */
+export function adopt(local: BackendHealth, remote: BackendHealth, now: number): BackendHealth {
+  const l = local.health;
+  const r = remote.health;
+  const consecutive429 = Math.max(local.consecutive429, remote.consecutive429);
+  switch (r.state) {
+    case "healthy":
+      return isRunning(local, now) ? local : remote;
+    case "probing":
+      return isRunning(local, now) ? { ...local, consecutive429 } : { ...remote, consecutive429 };
+    case "cooling":
+      if (l.state === "cooling" && l.until >= r.until) return { ...local, consecutive429 };
+      return { ...remote, consecutive429 };
+  }
+}
+
 /** Manual clear from the admin: healthy, counters reset. */
 export function clear(_h: BackendHealth): BackendHealth {
   return HEALTHY;

@@ -8,10 +8,25 @@
  * Health has two scopes (see cooldown.ts): the backend's own, and one per
  * (backend, upstream model) pair for rate limits. A backend is skipped for a
  * requested model when either its own scope or that model's pair is cooling.
+ *
+ * What may be shared with other replicas goes through a {@link SharedState}
+ * (docs/cluster.md): the registry's own state is the local copy, changes made
+ * here are published, changes made elsewhere arrive through
+ * {@link Registry.applyRemote}. In process every call it makes is synchronous.
  */
 import type { GatewayConfig } from "../gateway_config.ts";
 import { type KeyScrubber, keyScrubber } from "../key_scrubber.ts";
+import { InProcessState } from "../state/in_process_state.ts";
+import type {
+  BucketKey,
+  InFlightSlots,
+  LocalBucket,
+  ProbeClaim,
+  SharedState,
+} from "../state/shared_state.ts";
+import type { StateChange } from "../state/state_change.ts";
 import {
+  adopt,
   type AttemptOutcome,
   availability,
   type BackendHealth,
@@ -28,7 +43,6 @@ import {
 import { isExactModel, matchesModel, upstreamModel } from "./model_match.ts";
 import { type ResumeMark, type ResumeMarkListener, ResumeMarks } from "./resume_marks.ts";
 import type { ResumeMode } from "./resume_mode.ts";
-import { TokenBucket } from "./token_bucket.ts";
 import { SmoothWeightedRoundRobin } from "./weighted_round_robin.ts";
 
 /** What the registry needs to know of a pool; a stored pool row is one. */
@@ -65,9 +79,10 @@ export interface LiveBackend extends BackendSpec {
    * are not healthy have an entry; one is dropped when it heals.
    */
   modelHealth: Map<string, BackendHealth>;
-  rpm?: TokenBucket;
-  tpm?: TokenBucket;
-  inFlight: number;
+  rpm?: LocalBucket;
+  tpm?: LocalBucket;
+  /** Requests in flight on this backend. */
+  slots: InFlightSlots;
   /** Takes this backend's key out of what its upstream sends back. */
   scrub: KeyScrubber;
 }
@@ -107,6 +122,12 @@ export type Pick =
     upstreamModel: string;
     /** True when this attempt probes a scope (the backend's, its model's or both) after a cooldown. */
     probe: boolean;
+    /**
+     * When the cluster decides who probes (docs/cluster.md, "The one
+     * probe"): whether this attempt won. Absent when the claim was granted
+     * here, as it always is in process.
+     */
+    probeClaim?: Promise<boolean>;
   }
   /** Nothing usable now; `readyAt` is the earliest instant one could be (Infinity: never). */
   | { kind: "none"; readyAt: number; cooling: number; limited: number };
@@ -119,7 +140,14 @@ export type Pick =
 export type HealthListener = (
   backendId: string,
   health: BackendHealth,
-  change: { started?: CooldownStarted; cleared?: boolean; now: number; model?: string },
+  change: {
+    started?: CooldownStarted;
+    cleared?: boolean;
+    now: number;
+    model?: string;
+    /** The change was made by another replica (docs/cluster.md). */
+    remote?: boolean;
+  },
 ) => void;
 
 /** The in-memory routing table. */
@@ -135,16 +163,25 @@ export class Registry {
   #policy: CooldownPolicy;
   readonly #onHealth: HealthListener;
   readonly #resumeMarks: ResumeMarks;
+  readonly #shared: SharedState;
 
+  /** @param shared Where live state is shared. @default new InProcessState() */
   constructor(
     config: GatewayConfig,
     onHealth: HealthListener = () => {},
     onResumeMark: ResumeMarkListener = () => {},
+    shared: SharedState = new InProcessState(),
   ) {
     this.#config = config;
     this.#policy = policyOf(config);
     this.#onHealth = onHealth;
     this.#resumeMarks = new ResumeMarks(onResumeMark);
+    this.#shared = shared;
+  }
+
+  /** Where live state lives. */
+  get sharedState(): SharedState {
+    return this.#shared;
   }
 
   /** The gateway config in force. */
@@ -181,8 +218,18 @@ export class Registry {
       const fields = {
         ...spec,
         poolPriority: priority.get(spec.pool_id) ?? Number.MAX_SAFE_INTEGER,
-        rpm: bucket(old?.rpm, spec.rpm_limit, now),
-        tpm: bucket(old?.tpm, spec.tpm_limit, now),
+        rpm: this.#bucket(
+          old?.rpm,
+          { owner: "backend", id: spec.id, limit: "rpm" },
+          spec.rpm_limit,
+          now,
+        ),
+        tpm: this.#bucket(
+          old?.tpm,
+          { owner: "backend", id: spec.id, limit: "tpm" },
+          spec.tpm_limit,
+          now,
+        ),
         scrub: old && old.api_key === spec.api_key ? old.scrub : keyScrubber(spec.api_key),
       };
       // Requests in flight hold the object: update it in place so their
@@ -191,7 +238,7 @@ export class Registry {
         spec.id,
         old
           ? Object.assign(old, fields)
-          : { ...fields, ...seeded(health?.get(spec.id)), inFlight: 0 },
+          : { ...fields, ...seeded(health?.get(spec.id)), slots: this.#shared.slots(spec.id) },
       );
     }
     for (const id of this.#backends.keys()) {
@@ -279,7 +326,11 @@ export class Registry {
       chosen.rpm?.tryTake(now);
       chosen.health = claim(chosen.health, now, policy);
       if (pair) chosen.modelHealth.set(upstream, claim(pair, now, policy));
-      return { kind: "backend", backend: chosen, upstreamModel: upstream, probe };
+      if (!probe) return { kind: "backend", backend: chosen, upstreamModel: upstream, probe };
+      const claimed = this.#claimProbe(chosen, upstream, pair !== undefined, now);
+      return claimed === true
+        ? { kind: "backend", backend: chosen, upstreamModel: upstream, probe }
+        : { kind: "backend", backend: chosen, upstreamModel: upstream, probe, probeClaim: claimed };
     }
     return { kind: "none", readyAt, cooling, limited };
   }
@@ -324,6 +375,7 @@ export class Registry {
     b.health = next;
     if (next !== before) {
       this.#onHealth(b.id, next, cooldown ? { started: cooldown, now } : { now });
+      this.#shared.publish(healthChange(b.id, undefined, next, cooldown, now));
     }
   }
 
@@ -333,18 +385,62 @@ export class Registry {
     if (!before && outcome.kind !== "rate_limited") return;
     const { next, cooldown } = record(before ?? HEALTHY, outcome, now, this.#policy);
     if (next === before) return;
-    if (isPristine(next)) b.modelHealth.delete(model);
-    else {
-      if (!before && b.modelHealth.size >= MAX_MODELS_COOLING) {
-        // Client-chosen names behind a `*` glob must not grow memory: the
-        // oldest entry goes (its model is then treated as healthy).
-        const oldest = b.modelHealth.keys().next().value!;
-        b.modelHealth.delete(oldest);
-        this.#onHealth(b.id, HEALTHY, { now, model: oldest });
-      }
-      b.modelHealth.set(model, next);
-    }
+    this.#setPair(b, model, next, now);
     this.#onHealth(b.id, next, cooldown ? { started: cooldown, now, model } : { now, model });
+    this.#shared.publish(healthChange(b.id, model, next, cooldown, now));
+  }
+
+  /** Stores a pair's health, keeping only pairs that are not pristine, at most {@link MAX_MODELS_COOLING}. */
+  #setPair(b: LiveBackend, model: string, next: BackendHealth, now: number): void {
+    if (isPristine(next)) {
+      b.modelHealth.delete(model);
+      return;
+    }
+    if (!b.modelHealth.has(model) && b.modelHealth.size >= MAX_MODELS_COOLING) {
+      // Client-chosen names behind a `*` glob must not grow memory: the
+      // oldest entry goes (its model is then treated as healthy).
+      const oldest = b.modelHealth.keys().next().value!;
+      b.modelHealth.delete(oldest);
+      this.#onHealth(b.id, HEALTHY, { now, model: oldest });
+    }
+    b.modelHealth.set(model, next);
+  }
+
+  /**
+   * Asks the cluster for the probe of the scopes `b` is probing for
+   * `upstream`: the backend's own when it is not healthy, the pair's when
+   * `pair`. One claim per scope; the attempt goes only if every one is won.
+   */
+  #claimProbe(b: LiveBackend, upstream: string, pair: boolean, now: number): ProbeClaim {
+    const own = b.health.health.state === "healthy"
+      ? true
+      : this.#shared.claimProbe({ backendId: b.id }, now);
+    const model = pair ? this.#shared.claimProbe({ backendId: b.id, model: upstream }, now) : true;
+    if (own === true && model === true) return true;
+    return Promise.all([own, model]).then(([a, m]) => a && m);
+  }
+
+  /**
+   * Applies a change made by another replica (docs/cluster.md, "Applying a
+   * change from elsewhere"): persisted like a local one, never published
+   * again. A change for a backend this replica does not know is ignored.
+   */
+  applyRemote(change: StateChange, now: number): void {
+    const b = this.#backends.get(change.backendId);
+    if (!b) return;
+    if (change.kind === "clear") {
+      this.#clear(b, now, true);
+      return;
+    }
+    const model = change.model;
+    const before = model === undefined ? b.health : b.modelHealth.get(model) ?? HEALTHY;
+    const next = adopt(before, change.health, now);
+    if (next === before) return;
+    if (model === undefined) b.health = next;
+    else this.#setPair(b, model, next, now);
+    // The event is the remote's only when its cooldown is the one now in force.
+    const started = next.health === change.health.health ? change.started : undefined;
+    this.#onHealth(b.id, next, { ...(started ? { started } : {}), now, model, remote: true });
   }
 
   /** Charges real token usage to the backend's TPM bucket. */
@@ -352,17 +448,23 @@ export class Registry {
     if (tokens > 0) this.#backends.get(id)?.tpm?.charge(now, tokens);
   }
 
-  /** Manual clear from the admin: both scopes (every model) healthy, counters reset. */
+  /** Manual clear from the admin: both scopes (every model) healthy, counters reset, on every replica. */
   clearCooldown(id: string, now: number): boolean {
     const b = this.#backends.get(id);
     if (!b) return false;
+    this.#clear(b, now, false);
+    this.#shared.publish({ kind: "clear", backendId: id, at: now });
+    return true;
+  }
+
+  #clear(b: LiveBackend, now: number, remote: boolean): void {
+    const flags = remote ? { cleared: true, now, remote } : { cleared: true, now };
     b.health = clear(b.health);
-    this.#onHealth(id, b.health, { cleared: true, now });
+    this.#onHealth(b.id, b.health, flags);
     for (const model of b.modelHealth.keys()) {
-      this.#onHealth(id, HEALTHY, { cleared: true, now, model });
+      this.#onHealth(b.id, HEALTHY, { ...flags, model });
     }
     b.modelHealth.clear();
-    return true;
   }
 
   /**
@@ -439,10 +541,25 @@ export class Registry {
         failures: b.health.failures,
         rpm_tokens_left: b.rpm ? Math.max(0, Math.floor(b.rpm.available(now))) : null,
         tpm_tokens_left: b.tpm ? Math.max(0, Math.floor(b.tpm.available(now))) : null,
-        in_flight: b.inFlight,
+        in_flight: b.slots.count,
         models_cooling: models,
       };
     });
+  }
+
+  /** The bucket for a limit: the old one reconfigured, a new full one, or none. */
+  #bucket(
+    old: LocalBucket | undefined,
+    key: BucketKey,
+    limit: number | null,
+    now: number,
+  ): LocalBucket | undefined {
+    if (limit === null) return undefined;
+    if (old) {
+      old.reconfigure(limit, limit / 60, now);
+      return old;
+    }
+    return this.#shared.bucket(key, limit, limit / 60, now);
   }
 
   #roundRobin(poolId: string): SmoothWeightedRoundRobin {
@@ -505,11 +622,20 @@ function policyOf(c: GatewayConfig): CooldownPolicy {
   };
 }
 
-function bucket(old: TokenBucket | undefined, limit: number | null, now: number) {
-  if (limit === null) return undefined;
-  if (old) {
-    old.reconfigure(limit, limit / 60, now);
-    return old;
-  }
-  return new TokenBucket(limit, limit / 60, now);
+/** A scope's health change as published. */
+function healthChange(
+  backendId: string,
+  model: string | undefined,
+  health: BackendHealth,
+  started: CooldownStarted | undefined,
+  at: number,
+): StateChange {
+  return {
+    kind: "health",
+    backendId,
+    ...(model === undefined ? {} : { model }),
+    health,
+    ...(started ? { started } : {}),
+    at,
+  };
 }

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import {
+  adopt,
   type AttemptOutcome,
   availability,
   type BackendHealth,
@@ -329,4 +330,80 @@ Deno.test("isPristine() is true only for healthy with no counters", () => {
     ],
   ];
   for (const [h, want] of cases) assert.equal(isPristine(h), want, JSON.stringify(h));
+});
+
+Deno.test("adopt() takes a remote change by the table: later end wins, no heal while cooling", () => {
+  const healthy = HEALTHY;
+  const coolTo = (until: number, n = 1): BackendHealth => ({
+    health: { state: "cooling", reason: "429", since: T0, until: T0 + until * S },
+    consecutive429: n,
+    failures: 0,
+  });
+  const probing: BackendHealth = {
+    health: { state: "probing", reason: "429", probeSince: T0 + 20 * S },
+    consecutive429: 2,
+    failures: 0,
+  };
+  const cases: {
+    name: string;
+    local: BackendHealth;
+    remote: BackendHealth;
+    at: number;
+    want: "local" | "remote" | { until: number; n: number } | "probing";
+  }[] = [
+    { name: "healthy takes a cooldown", local: healthy, remote: coolTo(10), at: 1, want: "remote" },
+    {
+      name: "a later remote end lengthens",
+      local: coolTo(10),
+      remote: coolTo(20, 2),
+      at: 1,
+      want: { until: 20, n: 2 },
+    },
+    {
+      name: "an earlier remote end never shortens, the streak is kept",
+      local: coolTo(20),
+      remote: coolTo(10, 3),
+      at: 1,
+      want: { until: 20, n: 3 },
+    },
+    {
+      name: "a heal while cooling here is ignored",
+      local: coolTo(10),
+      remote: healthy,
+      at: 5,
+      want: "local",
+    },
+    {
+      name: "a heal after expiry is taken",
+      local: coolTo(10),
+      remote: healthy,
+      at: 11,
+      want: "remote",
+    },
+    { name: "a heal ends a local probe", local: probing, remote: healthy, at: 21, want: "remote" },
+    {
+      name: "a remote probe after expiry is taken",
+      local: coolTo(10),
+      remote: probing,
+      at: 21,
+      want: "probing",
+    },
+    {
+      name: "a remote probe while cooling here is not, the streak is kept",
+      local: coolTo(30),
+      remote: probing,
+      at: 21,
+      want: { until: 30, n: 2 },
+    },
+  ];
+  for (const c of cases) {
+    const got = adopt(c.local, c.remote, T0 + c.at * S);
+    if (c.want === "local") assert.equal(got, c.local, c.name);
+    else if (c.want === "remote") assert.deepEqual(got, c.remote, c.name);
+    else if (c.want === "probing") assert.equal(got.health.state, "probing", c.name);
+    else {
+      assert.equal(cooling(got).until, T0 + c.want.until * S, c.name);
+      assert.equal(got.consecutive429, c.want.n, c.name);
+    }
+  }
 });

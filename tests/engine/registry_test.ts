@@ -277,13 +277,14 @@ Deno.test("Registry.load() keeps health, buckets and in-flight across reloads", 
   r.pick("gpt-test", T0 + 10 * S); // a probes: one token
   const a = r.get("a");
   assert.ok(a);
-  a.inFlight = 2;
+  a.slots.acquire();
+  a.slots.acquire();
   r.load([spec("a", { rpm_limit: 5, weight: 3 }), spec("b")], POOLS, T0 + 10 * S);
   const after = r.get("a");
   assert.equal(after?.weight, 3);
   assert.equal(after?.health.health.state, "probing");
   assert.equal(after?.health.consecutive429, 1);
-  assert.equal(after?.inFlight, 2);
+  assert.equal(after?.slots.count, 2);
   assert.equal(r.status(T0 + 10 * S).find((s) => s.backend_id === "a")?.rpm_tokens_left, 4);
 
   // A removed backend is gone; one added later starts healthy.

@@ -210,10 +210,10 @@ Deno.test("AttemptPlan: a retry's backoff never runs past the deadline", () => {
 Deno.test("BackendLease: settling twice reports and releases once", () => {
   const r = rig([spec("p1")], { failure_threshold: 2 });
   const step = r.attempt();
-  assert.equal(step.lease.backend.inFlight, 1);
+  assert.equal(step.lease.backend.slots.count, 1);
   step.lease.done({ kind: "failure" });
   step.lease.done({ kind: "failure" });
   step.lease.release();
-  assert.equal(step.lease.backend.inFlight, 0);
+  assert.equal(step.lease.backend.slots.count, 0);
   assert.equal(r.registry.status(r.now)[0]?.failures, 1);
 });

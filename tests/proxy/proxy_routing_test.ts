@@ -62,5 +62,5 @@ Deno.test("disabling or editing a backend applies to the next request", async ()
   await ok(p.rt.admin("PATCH", "/api/backends/b1", { models: ["gpt-*"], api_key: "sk-rotated" }));
   assert.deepEqual(await served(p, 1), ["b1"]);
   assert.equal(p.mock("b1").requests.at(-1)?.headers.get("authorization"), "Bearer sk-rotated");
-  assert.equal(p.rt.deps.registry.get("b1")?.inFlight, 0);
+  assert.equal(p.rt.deps.registry.get("b1")?.slots.count, 0);
 });

@@ -1,0 +1,54 @@
+/**
+ * @module in_process_state
+ * Live state in this process only: today's behaviour, at no extra cost.
+ * Nothing to publish, nothing to hear, every probe claim granted (the
+ * registry's own claim is the only one), buckets are plain token buckets.
+ */
+import { TokenBucket } from "../engine/token_bucket.ts";
+import type {
+  BucketKey,
+  InFlightSlots,
+  LocalBucket,
+  ProbeClaim,
+  SharedState,
+} from "./shared_state.ts";
+import type { Scope, StateChange } from "./state_change.ts";
+
+/** A counter of this replica's requests in flight. */
+class LocalSlots implements InFlightSlots {
+  count = 0;
+  acquire(): void {
+    this.count++;
+  }
+  release(): void {
+    this.count--;
+  }
+}
+
+const UNSUBSCRIBED = () => {};
+
+/** {@link SharedState} for one Sidecar on its own. */
+export class InProcessState implements SharedState {
+  readonly mode: SharedState["mode"] = "in_process";
+  publish(_change: StateChange): void {}
+  subscribe(_onChange: (change: StateChange) => void): () => void {
+    return UNSUBSCRIBED;
+  }
+  claimProbe(_scope: Scope, _now: number): ProbeClaim {
+    return true;
+  }
+  bucket(
+    _key: BucketKey,
+    capacity: number,
+    refillPerSecond: number,
+    now: number,
+  ): LocalBucket {
+    return new TokenBucket(capacity, refillPerSecond, now);
+  }
+  slots(_backendId: string): InFlightSlots {
+    return new LocalSlots();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * @module shared_state
+ * The seam between the registry and state that may be shared by several
+ * replicas (docs/cluster.md). The registry keeps its own copy of every
+ * scope's health, every bucket and every in-flight count, and asks this
+ * interface only for what needs the cluster: telling the others of a change,
+ * hearing theirs, the one probe of a scope, tokens.
+ *
+ * Everything the request path calls on every request is synchronous. The
+ * in-process implementation answers at once; a shared one answers from its
+ * local cache and talks to the cluster behind the request path, except at
+ * the rare moments (a probe, a cooldown) where the cluster must decide.
+ */
+import type { Scope, StateChange } from "./state_change.ts";
+
+/** Where live state lives: this process only, or shared through Redis. */
+export type SharedStateMode = "in_process" | "redis";
+
+/**
+ * A token bucket the registry spends from synchronously. In process it is
+ * the bucket itself; shared, its tokens are leased from the cluster's bucket
+ * in small batches (docs/cluster.md, "Buckets").
+ */
+export interface LocalBucket {
+  /** Tokens available at `now`; negative while a charge is paid back. */
+  available(now: number): number;
+  /** Takes `n` tokens if available; false and nothing taken otherwise. */
+  tryTake(now: number, n?: number): boolean;
+  /** Debits `n` tokens, possibly below zero (usage known after the answer). */
+  charge(now: number, n: number): void;
+  /** Milliseconds until `n` tokens are available (0: now, Infinity: never). */
+  msUntil(now: number, n?: number): number;
+  /** New capacity and refill; tokens earned so far count at the old rate. */
+  reconfigure(capacity: number, refillPerSecond: number, now: number): void;
+}
+
+/** What a bucket limits, so one interface serves backends now and client keys later. */
+export interface BucketKey {
+  owner: "backend" | "key";
+  id: string;
+  limit: "rpm" | "tpm";
+}
+
+/** In-flight requests of one backend: this replica's count, and the cluster's when shared. */
+export interface InFlightSlots {
+  /** Requests in flight through this replica. */
+  readonly count: number;
+  acquire(): void;
+  release(): void;
+}
+
+/** A probe claim: granted at once, or decided by the cluster. */
+export type ProbeClaim = true | Promise<boolean>;
+
+/** Live state shared (or not) with other replicas. */
+export interface SharedState {
+  readonly mode: SharedStateMode;
+  /**
+   * Tells the other replicas of a change made here. Fire-and-forget: never
+   * awaited. A shared implementation merges a cooldown into the cluster's
+   * copy atomically (extend, never shorten) before telling the others, and
+   * hands back through `subscribe` a cluster state that is later than ours.
+   */
+  publish(change: StateChange): void;
+  /** Hears changes made by other replicas (never this one's own); returns the unsubscribe. */
+  subscribe(onChange: (change: StateChange) => void): () => void;
+  /**
+   * Claims the one half-open probe of `scope` in the whole cluster, called
+   * when this replica's own copy says the scope is due one. In process the
+   * local claim is the only one: `true`, synchronously.
+   */
+  claimProbe(scope: Scope, now: number): ProbeClaim;
+  /** The bucket for `key`, full, to spend from synchronously. */
+  bucket(key: BucketKey, capacity: number, refillPerSecond: number, now: number): LocalBucket;
+  /** The in-flight slots of a backend. */
+  slots(backendId: string): InFlightSlots;
+  /** Stops talking to the cluster. */
+  close(): Promise<void>;
+}
