@@ -13,20 +13,14 @@ import {
   type HealthListener,
   MAX_MODELS_COOLING,
   type Pick,
+  type PoolSpec,
   Registry,
 } from "../../src/engine/registry.ts";
 import { DEFAULT_CONFIG } from "../../src/gateway_config.ts";
-import type { Pool } from "../../src/store/rows.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 const S = 1_000;
-const POOLS: Pool[] = [{
-  id: "primary",
-  name: "primary",
-  priority: 0,
-  created_at: "",
-  updated_at: "",
-}];
+const POOLS: PoolSpec[] = [{ id: "primary", priority: 0 }];
 const RATE_LIMITED: AttemptOutcome = { kind: "rate_limited" };
 
 function spec(id: string, over: Partial<BackendSpec> = {}): BackendSpec {

@@ -11,21 +11,21 @@ import {
   type BackendSpec,
   type HealthListener,
   type Pick,
+  type PoolSpec,
   Registry,
 } from "../../src/engine/registry.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "../../src/gateway_config.ts";
-import type { Pool } from "../../src/store/rows.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 const S = 1_000;
 
-const POOLS: Pool[] = [
+const POOLS: PoolSpec[] = [
   pool("primary", 0),
   pool("fallback", 100),
 ];
 
-function pool(id: string, priority: number): Pool {
-  return { id, name: id, priority, created_at: "", updated_at: "" };
+function pool(id: string, priority: number): PoolSpec {
+  return { id, priority };
 }
 
 function spec(id: string, over: Partial<BackendSpec> = {}): BackendSpec {
@@ -48,7 +48,7 @@ function spec(id: string, over: Partial<BackendSpec> = {}): BackendSpec {
 
 function registry(
   backends: BackendSpec[],
-  opts: { config?: Partial<GatewayConfig>; pools?: Pool[]; onHealth?: HealthListener } = {},
+  opts: { config?: Partial<GatewayConfig>; pools?: PoolSpec[]; onHealth?: HealthListener } = {},
 ): Registry {
   const r = new Registry({ ...DEFAULT_CONFIG, ...opts.config }, opts.onHealth);
   r.load(backends, opts.pools ?? POOLS, T0);

@@ -4,7 +4,7 @@
  * rules built on them.
  */
 import assert from "node:assert/strict";
-import { type BackendSpec, Registry } from "../../src/engine/registry.ts";
+import { type BackendSpec, type PoolSpec, Registry } from "../../src/engine/registry.ts";
 import {
   MAX_MARKS_PER_BACKEND,
   type ResumeMark,
@@ -12,10 +12,9 @@ import {
 } from "../../src/engine/resume_marks.ts";
 import type { ResumeMode } from "../../src/engine/resume_mode.ts";
 import { DEFAULT_CONFIG } from "../../src/gateway_config.ts";
-import type { Pool } from "../../src/store/rows.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
-const POOLS: Pool[] = [{ id: "primary", name: "P", priority: 0, created_at: "", updated_at: "" }];
+const POOLS: PoolSpec[] = [{ id: "primary", priority: 0 }];
 
 function spec(id: string, resume: ResumeMode): BackendSpec {
   return {

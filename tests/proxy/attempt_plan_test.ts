@@ -5,17 +5,16 @@
  * pool, the per-pool budget, waits, and the limits that end a request.
  */
 import assert from "node:assert/strict";
-import { type BackendSpec, Registry } from "../../src/engine/registry.ts";
+import { type BackendSpec, type PoolSpec, Registry } from "../../src/engine/registry.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "../../src/gateway_config.ts";
 import { AttemptPlan, poolRetryBackoffMs, type Step } from "../../src/proxy/attempt_plan.ts";
 import { classify, type UpstreamAnswer } from "../../src/proxy/failure_classifier.ts";
-import type { Pool } from "../../src/store/rows.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 
-const POOLS: Pool[] = [
-  { id: "primary", name: "primary", priority: 0, created_at: "", updated_at: "" },
-  { id: "fallback", name: "fallback", priority: 100, created_at: "", updated_at: "" },
+const POOLS: PoolSpec[] = [
+  { id: "primary", priority: 0 },
+  { id: "fallback", priority: 100 },
 ];
 
 function spec(id: string, over: Partial<BackendSpec> = {}): BackendSpec {
