@@ -33,6 +33,8 @@ export interface BackendFormProps {
   errors?: FormErrors;
   pools: Pool[];
   csrf: string;
+  /** The config file that declares this item: the form is read-only. */
+  managedBy?: string | undefined;
   /** Edit: the stored key's hint, shown instead of the key. */
   keyHint?: string;
 }
@@ -51,6 +53,7 @@ export const BackendForm: FC<BackendFormProps> = (p) => {
       listHref="/backends"
       csrf={p.csrf}
       formError={e._form}
+      managedBy={p.managedBy}
     >
       <TextField
         name="name"

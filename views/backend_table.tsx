@@ -32,6 +32,8 @@ export interface BackendTableProps {
   oob?: boolean;
   /** Each backend's not-resumable marks, by backend id. */
   resumeMarks?: ReadonlyMap<string, readonly ResumeMark[]>;
+  /** The config file's path, named on the rows it declares (read-only). */
+  managedBy?: string | undefined;
   /** Upstream models cooling on their own, by backend id. */
   modelsCooling?: ReadonlyMap<string, readonly ModelCoolingView[]>;
 }
@@ -162,23 +164,40 @@ export const BackendTable: FC<BackendTableProps> = (p) => {
                       </td>
                       <td>
                         <div class="actions">
-                          <RowAction
-                            target={BACKENDS_TABLE_ID}
-                            action={`${base}/enabled`}
-                            csrf={p.csrf}
-                            label={b.enabled ? "Disable" : "Enable"}
-                            cls={b.enabled ? "" : "toggle-on"}
-                            fields={{ enabled: b.enabled ? "false" : "true" }}
-                          />
-                          <EditLink href={`${base}/edit`} target="backend-form" />
-                          <RowAction
-                            target={BACKENDS_TABLE_ID}
-                            action={`${base}/delete`}
-                            csrf={p.csrf}
-                            label="Delete"
-                            cls="danger"
-                            confirm={`Delete backend "${b.name}"? Its request history is kept.`}
-                          />
+                          {b.managed === "file"
+                            ? (
+                              <>
+                                <span class="managed-note">
+                                  Managed by {p.managedBy ?? "the config file"}
+                                </span>
+                                <EditLink
+                                  href={`${base}/edit`}
+                                  target="backend-form"
+                                  label="View"
+                                />
+                              </>
+                            )
+                            : (
+                              <>
+                                <RowAction
+                                  target={BACKENDS_TABLE_ID}
+                                  action={`${base}/enabled`}
+                                  csrf={p.csrf}
+                                  label={b.enabled ? "Disable" : "Enable"}
+                                  cls={b.enabled ? "" : "toggle-on"}
+                                  fields={{ enabled: b.enabled ? "false" : "true" }}
+                                />
+                                <EditLink href={`${base}/edit`} target="backend-form" />
+                                <RowAction
+                                  target={BACKENDS_TABLE_ID}
+                                  action={`${base}/delete`}
+                                  csrf={p.csrf}
+                                  label="Delete"
+                                  cls="danger"
+                                  confirm={`Delete backend "${b.name}"? Its request history is kept.`}
+                                />
+                              </>
+                            )}
                         </div>
                       </td>
                     </tr>

@@ -16,6 +16,7 @@ const REASONS: Record<CooldownEvent["reason"], string> = {
   quota: "quota exhausted",
   auth: "key refused (401/403)",
   errors: "errors in a row",
+  paused: "paused by an operator",
 };
 
 /** Props of {@link CooldownTable}. */

@@ -14,6 +14,8 @@ interface FieldBase {
   /** Span both columns of a `.form-grid`. */
   wide?: boolean;
   optional?: boolean;
+  /** Shown but not editable (a setting the config file sets). */
+  disabled?: boolean;
 }
 
 const FieldShell: FC<FieldBase & { children?: Child }> = (p) => (
@@ -66,6 +68,7 @@ export const TextField: FC<
       min={p.min}
       max={p.max}
       step={p.step}
+      disabled={p.disabled}
       {...aria(p)}
     />
   );
@@ -118,7 +121,14 @@ export const SelectField: FC<
 export const CheckField: FC<FieldBase & { checked: boolean }> = (p) => (
   <div class={p.wide ? "field wide" : "field"}>
     <label class="check">
-      <input type="checkbox" name={p.name} id={`f-${p.name}`} checked={p.checked} {...aria(p)} />
+      <input
+        type="checkbox"
+        name={p.name}
+        id={`f-${p.name}`}
+        checked={p.checked}
+        disabled={p.disabled}
+        {...aria(p)}
+      />
       {p.label}
     </label>
     {p.help ? <span class="help" id={`f-${p.name}-help`}>{p.help}</span> : null}

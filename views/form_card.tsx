@@ -22,6 +22,8 @@ export interface FormCardProps {
   listHref: string;
   csrf: string;
   formError?: string | undefined;
+  /** The config file that declares the item: the form is shown read-only with this note. */
+  managedBy?: string | undefined;
   children?: Child;
 }
 
@@ -37,6 +39,7 @@ export const FormCard: FC<FormCardProps> = (p) => {
         {p.mode === "edit" ? <span class="meta mono">{p.itemId}</span> : null}
       </div>
       {p.formError ? <Notice tone="error">{p.formError}</Notice> : null}
+      {p.managedBy ? <Notice tone="info">Managed by {p.managedBy}: change it there.</Notice> : null}
       <form
         method="post"
         action={action}
@@ -46,11 +49,15 @@ export const FormCard: FC<FormCardProps> = (p) => {
         novalidate
       >
         <CsrfField token={p.csrf} />
-        <div class="form-grid">{p.children}</div>
+        <fieldset class="plain" disabled={p.managedBy ? true : undefined}>
+          <div class="form-grid">{p.children}</div>
+        </fieldset>
         <div class="form-actions">
-          <button class="btn primary" type="submit">
-            {p.mode === "create" ? `Create ${p.noun}` : "Save changes"}
-          </button>
+          {p.managedBy ? null : (
+            <button class="btn primary" type="submit">
+              {p.mode === "create" ? `Create ${p.noun}` : "Save changes"}
+            </button>
+          )}
           {p.mode === "edit"
             ? <CardLink href={p.listHref} card={p.id} class="btn">Cancel</CardLink>
             : null}

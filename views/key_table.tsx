@@ -17,6 +17,8 @@ export interface KeyTableProps {
   csrf: string;
   now: number;
   oob?: boolean;
+  /** The config file's path, named on the keys it declares (read-only). */
+  managedBy?: string | undefined;
 }
 
 /** The client keys table. */
@@ -54,21 +56,31 @@ export const KeyTable: FC<KeyTableProps> = (p) => (
                     <span class="sub mono">{k.id}</span>
                   </td>
                   <td>
-                    <code>{k.key_hint}</code>
+                    {k.key_hint
+                      ? <code>{k.key_hint}</code>
+                      : <span class="sub">from its hash</span>}
                   </td>
                   <td title={`${formatInstant(k.created_at)} UTC`}>
                     {formatAgo(k.created_at, p.now)}
                   </td>
                   <td>
                     <div class="actions">
-                      <RowAction
-                        action={`/keys/${encodeURIComponent(k.id)}/delete`}
-                        target={KEYS_TABLE_ID}
-                        csrf={p.csrf}
-                        label="Revoke"
-                        cls="danger"
-                        confirm={`Revoke key "${k.name}"? Clients using it are refused at once.`}
-                      />
+                      {k.managed === "file"
+                        ? (
+                          <span class="managed-note">
+                            Managed by {p.managedBy ?? "the config file"}
+                          </span>
+                        )
+                        : (
+                          <RowAction
+                            action={`/keys/${encodeURIComponent(k.id)}/delete`}
+                            target={KEYS_TABLE_ID}
+                            csrf={p.csrf}
+                            label="Revoke"
+                            cls="danger"
+                            confirm={`Revoke key "${k.name}"? Clients using it are refused at once.`}
+                          />
+                        )}
                     </div>
                   </td>
                 </tr>

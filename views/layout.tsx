@@ -54,10 +54,20 @@ export interface LayoutProps {
   section: Section;
   csrf: string;
   version: string;
+  /** The config file's last reload was refused: shown as a banner on every page. */
+  configError?: { path: string; error: string } | undefined;
   /** Notice shown in the flash region on load (e.g. after a plain form post). */
   flash?: Child;
   children?: Child;
 }
+
+/** The config file was refused: what runs is the config from before, and why. */
+const ConfigErrorBanner: FC<{ path: string; error: string }> = (p) => (
+  <div class="notice error config-error" role="alert">
+    <strong>Config file {p.path} was refused; the running config is kept.</strong>
+    <pre>{p.error}</pre>
+  </div>
+);
 
 /** The `<head>` shared by every page. */
 const Head: FC<{ title: string }> = ({ title }) => (
@@ -96,6 +106,7 @@ export const Layout: FC<LayoutProps> = (p) => (
           </form>
         </header>
         <main>
+          {p.configError ? <ConfigErrorBanner {...p.configError} /> : null}
           <div id="flash" aria-live="polite">{p.flash}</div>
           {p.children}
         </main>

@@ -23,6 +23,8 @@ export interface PoolFormProps {
   values: PoolFormValues;
   errors?: FormErrors;
   csrf: string;
+  /** The config file that declares this item: the form is read-only. */
+  managedBy?: string | undefined;
 }
 
 /** The pool form card. */
@@ -39,6 +41,7 @@ export const PoolForm: FC<PoolFormProps> = (p) => {
       listHref="/pools"
       csrf={p.csrf}
       formError={e._form}
+      managedBy={p.managedBy}
     >
       <TextField name="name" label="Name" value={v.name} error={e.name} required />
       {p.mode === "create"

@@ -16,6 +16,8 @@ export interface PoolTableProps {
   backends: BackendView[];
   csrf: string;
   oob?: boolean;
+  /** The config file's path, named on the rows it declares (read-only). */
+  managedBy?: string | undefined;
 }
 
 /** The pools table. */
@@ -63,16 +65,29 @@ export const PoolTable: FC<PoolTableProps> = (p) => (
                 </td>
                 <td>
                   <div class="actions">
-                    <EditLink href={`${base}/edit`} target="pool-form" />
-                    <RowAction
-                      action={`${base}/delete`}
-                      target={POOLS_TABLE_ID}
-                      csrf={p.csrf}
-                      label="Delete"
-                      cls="danger"
-                      confirm={`Delete pool "${pool.name}"?`}
-                      disabled={members.length > 0}
-                    />
+                    {pool.managed === "file"
+                      ? (
+                        <>
+                          <span class="managed-note">
+                            Managed by {p.managedBy ?? "the config file"}
+                          </span>
+                          <EditLink href={`${base}/edit`} target="pool-form" label="View" />
+                        </>
+                      )
+                      : (
+                        <>
+                          <EditLink href={`${base}/edit`} target="pool-form" />
+                          <RowAction
+                            action={`${base}/delete`}
+                            target={POOLS_TABLE_ID}
+                            csrf={p.csrf}
+                            label="Delete"
+                            cls="danger"
+                            confirm={`Delete pool "${pool.name}"?`}
+                            disabled={members.length > 0}
+                          />
+                        </>
+                      )}
                   </div>
                 </td>
               </tr>

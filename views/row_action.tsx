@@ -44,6 +44,6 @@ export const RowAction: FC<RowActionProps> = (p) => (
 );
 
 /** The Edit link of a row: loads `href` into the form card `#target` and scrolls to it. */
-export const EditLink: FC<{ href: string; target: string }> = (p) => (
-  <CardLink href={p.href} card={p.target} class="btn small" scrollTo>Edit</CardLink>
+export const EditLink: FC<{ href: string; target: string; label?: string }> = (p) => (
+  <CardLink href={p.href} card={p.target} class="btn small" scrollTo>{p.label ?? "Edit"}</CardLink>
 );

@@ -45,6 +45,10 @@ export interface SettingsFormProps {
   values: FormValues;
   errors?: FormErrors;
   csrf: string;
+  /** Fields the config file sets: shown disabled, with a note naming the file. */
+  managed?: ReadonlySet<string>;
+  /** The config file's path. */
+  managedBy?: string;
 }
 
 /** The settings form card. */
@@ -70,6 +74,10 @@ export const SettingsForm: FC<SettingsFormProps> = (p) => {
               {g.keys.map((key) => {
                 const s = p.specs[key];
                 const raw = p.values[key] ?? "";
+                const fromFile = p.managed?.has(key) ?? false;
+                const fileNote = fromFile
+                  ? <span class="managed-note">Managed by {p.managedBy ?? "the config file"}.</span>
+                  : null;
                 if (s.unit === "bool") {
                   return (
                     <CheckField
@@ -77,7 +85,12 @@ export const SettingsForm: FC<SettingsFormProps> = (p) => {
                       label={s.label}
                       checked={raw !== ""}
                       error={e[key]}
-                      help={`${s.help} Default: ${humanValue(s, s.default)}.`}
+                      disabled={fromFile}
+                      help={
+                        <>
+                          {`${s.help} Default: ${humanValue(s, s.default)}.`} {fileNote}
+                        </>
+                      }
                     />
                   );
                 }
@@ -97,8 +110,11 @@ export const SettingsForm: FC<SettingsFormProps> = (p) => {
                     step={1}
                     unit={UNIT_LABEL[s.unit]}
                     error={e[key]}
+                    disabled={fromFile}
                     help={
                       <>
+                        {fileNote}
+                        {fileNote ? <br /> : null}
                         {s.help}
                         <br />
                         <code>{key}</code>.{now}

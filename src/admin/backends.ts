@@ -8,10 +8,11 @@ import type { AppDeps } from "../app_deps.ts";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors.ts";
 import { secretHint } from "../secrets/token_hash.ts";
 import type { BackendFields } from "../store/backend_repo.ts";
-import type { BackendRecord } from "../store/rows.ts";
+import type { BackendRecord, Managed } from "../store/rows.ts";
 import { BackendCreate, BackendPatch, slugify } from "./inputs.ts";
 import { reloadRuntime } from "./reload.ts";
 import { parseInput } from "./validate.ts";
+import { refuseManaged } from "./managed.ts";
 import { isoSeconds } from "../bytes.ts";
 import type { StatusRow } from "../engine/registry.ts";
 import type { ResumeMode } from "../engine/resume_mode.ts";
@@ -30,6 +31,8 @@ export interface BackendView {
   tpm_limit: number | null;
   enabled: boolean;
   resume: ResumeMode;
+  /** `"file"` when the config file declares it (read-only then), else null. */
+  managed: Managed;
   /** Upstream models that refused a continuation since the last edit (read-only). */
   not_resumable_models: string[];
   status: "active" | "cooling" | "disabled";
@@ -87,10 +90,11 @@ export async function updateBackend(
   body: unknown,
 ): Promise<BackendView> {
   const current = mustGet(deps, id);
+  refuseManaged(deps.store, `Backend "${id}"`, current.managed);
   const patch = parseInput(BackendPatch, body);
   if (patch.pool_id !== undefined) requirePool(deps, patch.pool_id);
   const { api_key, ...rest } = patch;
-  const { id: _id, created_at: _c, updated_at: _u, ...stored } = current;
+  const { id: _id, managed: _m, created_at: _c, updated_at: _u, ...stored } = current;
   const fields: BackendFields = { ...stored };
   for (const [k, v] of Object.entries(rest)) {
     if (v !== undefined) (fields as unknown as Record<string, unknown>)[k] = v;
@@ -113,7 +117,7 @@ export async function updateBackend(
 
 /** Deletes a backend (its history stays in requests and cooldown events; its marks go). */
 export async function deleteBackend(deps: AppDeps, id: string): Promise<void> {
-  mustGet(deps, id);
+  refuseManaged(deps.store, `Backend "${id}"`, mustGet(deps, id).managed);
   // Stored marks go with the row (ON DELETE CASCADE); queued ones find no backend.
   deps.store.backends.remove(id);
   deps.registry.clearResumeMarks(id);
@@ -124,6 +128,13 @@ export async function deleteBackend(deps: AppDeps, id: string): Promise<void> {
 export function clearBackendCooldown(deps: AppDeps, id: string): BackendView {
   const row = mustGet(deps, id);
   deps.registry.clearCooldown(id, deps.now());
+  return toView(deps, row, liveStatus(deps).get(id));
+}
+
+/** Takes a backend out of rotation until its cooldown is cleared (docs/cooldowns.md, "Pause"). */
+export function pauseBackend(deps: AppDeps, id: string): BackendView {
+  const row = mustGet(deps, id);
+  deps.registry.pauseBackend(id, deps.now());
   return toView(deps, row, liveStatus(deps).get(id));
 }
 

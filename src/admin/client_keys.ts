@@ -9,6 +9,8 @@ import { generateSecret, secretHint, sha256Hex } from "../secrets/token_hash.ts"
 import { KeyCreate } from "./inputs.ts";
 import { reloadRuntime } from "./reload.ts";
 import { parseInput } from "./validate.ts";
+import { refuseManaged } from "./managed.ts";
+import type { Managed } from "../store/rows.ts";
 import { isoSeconds } from "../bytes.ts";
 
 /** A client key as listed. */
@@ -16,6 +18,8 @@ export interface ClientKeyView {
   id: string;
   name: string;
   key_hint: string;
+  /** `"file"` when the config file declares it (read-only then), else null. */
+  managed: Managed;
   created_at: string;
 }
 
@@ -55,11 +59,14 @@ export async function createKey(
   }
   await reloadRuntime(deps);
   const { key_hash: _h, ...view } = record;
-  return { ...view, key };
+  return { ...view, managed: null, key };
 }
 
 /** Revokes a key at once. */
 export async function deleteKey(deps: AppDeps, id: string): Promise<void> {
+  const key = deps.store.keys.get(id);
+  if (!key) throw new NotFoundError(`No client key "${id}"`);
+  refuseManaged(deps.store, `Client key "${id}"`, key.managed);
   if (!deps.store.keys.remove(id)) throw new NotFoundError(`No client key "${id}"`);
   await reloadRuntime(deps);
 }

@@ -8,6 +8,7 @@ import type { Pool } from "../store/rows.ts";
 import { PoolCreate, PoolPatch, slugify } from "./inputs.ts";
 import { reloadRuntime } from "./reload.ts";
 import { parseInput } from "./validate.ts";
+import { refuseManaged } from "./managed.ts";
 import { isoSeconds } from "../bytes.ts";
 
 /** A pool with how many backends it holds. */
@@ -38,6 +39,7 @@ export async function createPool(deps: AppDeps, body: unknown): Promise<PoolView
 /** Validates and applies a partial update. */
 export async function updatePool(deps: AppDeps, id: string, body: unknown): Promise<PoolView> {
   const current = mustGet(deps, id);
+  refuseManaged(deps.store, `Pool "${id}"`, current.managed);
   const patch = parseInput(PoolPatch, body);
   deps.store.pools.update(id, {
     name: patch.name ?? current.name,
@@ -49,7 +51,7 @@ export async function updatePool(deps: AppDeps, id: string, body: unknown): Prom
 
 /** Deletes an empty pool; a pool with backends is a 409. */
 export async function deletePool(deps: AppDeps, id: string): Promise<void> {
-  mustGet(deps, id);
+  refuseManaged(deps.store, `Pool "${id}"`, mustGet(deps, id).managed);
   const n = deps.store.pools.memberCount(id);
   if (n > 0) {
     throw new ConflictError(

@@ -22,6 +22,8 @@ Deno.test("resolveSettings() with no flags and no env gives the contract default
     maxConnections: undefined,
     headerTimeoutMs: 20_000,
     idleTimeoutMs: 60_000,
+    configPath: undefined,
+    keyName: undefined,
   });
 });
 
@@ -39,6 +41,7 @@ Deno.test("resolveSettings() reads every SIDECAR_* variable", () => {
       SIDECAR_MAX_CONNECTIONS: "500",
       SIDECAR_HEADER_TIMEOUT_MS: "5000",
       SIDECAR_IDLE_TIMEOUT_MS: "30000",
+      SIDECAR_CONFIG: "/etc/sidecar.yaml",
     }),
   );
   assert.deepEqual(s, {
@@ -53,6 +56,8 @@ Deno.test("resolveSettings() reads every SIDECAR_* variable", () => {
     maxConnections: 500,
     headerTimeoutMs: 5000,
     idleTimeoutMs: 30000,
+    configPath: "/etc/sidecar.yaml",
+    keyName: undefined,
   });
 });
 

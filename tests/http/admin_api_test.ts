@@ -178,6 +178,7 @@ Deno.test("GET /api/pools lists the seeded primary (0) and fallback (100) pools"
     "backend_count",
     "created_at",
     "id",
+    "managed",
     "name",
     "priority",
     "updated_at",
@@ -195,6 +196,7 @@ Deno.test("POST/GET/PATCH/DELETE /api/pools/:id manage a pool", async () => {
     id: "eu",
     name: "EU",
     priority: 10,
+    managed: null,
     created_at: "2026-11-27T10:00:00Z",
     updated_at: "2026-11-27T10:00:00Z",
     backend_count: 0,
@@ -320,6 +322,7 @@ Deno.test("POST /api/backends creates a backend in the contract's JSON shape", a
     tpm_limit: null,
     enabled: true,
     resume: "off",
+    managed: null,
     not_resumable_models: [],
     status: "active",
     cooldown_until: null,
@@ -720,7 +723,14 @@ Deno.test("POST /api/keys returns the key once; GET never shows it; the key auth
     rt.admin("POST", "/api/keys", { name: "ci" }),
     201,
   );
-  assert.deepEqual(Object.keys(created).sort(), ["created_at", "id", "key", "key_hint", "name"]);
+  assert.deepEqual(Object.keys(created).sort(), [
+    "created_at",
+    "id",
+    "key",
+    "key_hint",
+    "managed",
+    "name",
+  ]);
   assert.match(created.key, /^sk-sc-[A-Za-z0-9_-]{43}$/);
   assert.match(created.id, /^key_[0-9a-f]{12}$/);
   assert.equal(created.name, "ci");

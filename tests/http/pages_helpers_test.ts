@@ -99,6 +99,7 @@ Deno.test("backendValues shows a stored backend as a person would type it", () =
     name: "B",
     base_url: "http://x/v1",
     api_key_hint: "sk-…1234",
+    managed: null,
     pool_id: "primary",
     models: ["a", "b*"],
     model_map: { a: "a2", "*": "z" },

@@ -13,6 +13,7 @@ const POOLS: Pool[] = [{
   id: "primary",
   name: "Primary",
   priority: 0,
+  managed: null,
   created_at: "",
   updated_at: "",
 }];
@@ -31,6 +32,7 @@ function view(id: string, over: Partial<BackendView> = {}): BackendView {
     tpm_limit: null,
     enabled: true,
     resume: "off",
+    managed: null,
     not_resumable_models: [],
     status: "active",
     cooldown_until: null,

@@ -10,10 +10,11 @@ import {
   deleteBackend,
   getBackend,
   listBackends,
+  pauseBackend,
   updateBackend,
 } from "../../admin/backends.ts";
 import { createKey, deleteKey, listKeys } from "../../admin/client_keys.ts";
-import { getConfig, patchConfig } from "../../admin/gateway_settings.ts";
+import { getConfig, getConfigFileInfo, patchConfig } from "../../admin/gateway_settings.ts";
 import { createPool, deletePool, getPool, listPools, updatePool } from "../../admin/pools.ts";
 import type { AppDeps } from "../../app_deps.ts";
 import { durableWrites } from "../durable_writes.ts";
@@ -64,8 +65,13 @@ export function adminApi(deps: AppDeps): Hono {
     "/backends/:id/clear-cooldown",
     (c) => c.json({ data: clearBackendCooldown(deps, c.req.param("id")) }),
   );
+  api.post(
+    "/backends/:id/pause",
+    (c) => c.json({ data: pauseBackend(deps, c.req.param("id")) }),
+  );
 
   api.get("/config", (c) => c.json({ data: getConfig(deps) }));
+  api.get("/config/file", (c) => c.json({ data: getConfigFileInfo(deps) }));
   api.patch("/config", async (c) => c.json({ data: patchConfig(deps, await body(c.req.raw)) }));
 
   api.get("/keys", (c) => c.json({ data: listKeys(deps) }));

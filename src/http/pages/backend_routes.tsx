@@ -14,6 +14,7 @@ import {
   updateBackend,
 } from "../../admin/backends.ts";
 import type { AppDeps } from "../../app_deps.ts";
+import { configFileName } from "../../admin/managed.ts";
 import {
   BACKEND_FORM_ID,
   BackendForm,
@@ -70,6 +71,7 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
     now: deps.now(),
     resumeMarks: resumeMarks(),
     modelsCooling: modelsCooling(),
+    managedBy: configFileName(deps.store.meta),
   });
   const table = (c: C, oob = false) => <BackendTable {...tableProps(c)} oob={oob} />;
   const createForm = (c: C): BackendFormProps => ({
@@ -86,6 +88,7 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
       pools: deps.store.pools.list(),
       csrf: c.var.session.csrf_token,
       keyHint: b.api_key_hint,
+      managedBy: b.managed === "file" ? configFileName(deps.store.meta) : undefined,
     };
   };
   /** The whole page around `form`, or the form alone for htmx. */

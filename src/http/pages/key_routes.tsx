@@ -5,6 +5,7 @@
 import { type Context, Hono } from "hono";
 import { createKey, deleteKey, listKeys } from "../../admin/client_keys.ts";
 import type { AppDeps } from "../../app_deps.ts";
+import { configFileName } from "../../admin/managed.ts";
 import { NotFoundError } from "../../errors.ts";
 import { KEY_FORM_ID, KeyForm, type KeyFormProps } from "../../../views/key_form.tsx";
 import { KEYS_TABLE_ID, KeyTable } from "../../../views/key_table.tsx";
@@ -26,6 +27,7 @@ export function keyPages(deps: AppDeps): Hono<PageEnv> {
     keys: listKeys(deps),
     csrf: c.var.session.csrf_token,
     now: deps.now(),
+    managedBy: configFileName(deps.store.meta),
   });
   const formProps = (c: C, extra: Partial<KeyFormProps> = {}): KeyFormProps => ({
     csrf: c.var.session.csrf_token,

@@ -6,6 +6,7 @@ import { type Context, Hono } from "hono";
 import { listBackends } from "../../admin/backends.ts";
 import { createPool, deletePool, getPool, listPools, updatePool } from "../../admin/pools.ts";
 import type { AppDeps } from "../../app_deps.ts";
+import { configFileName } from "../../admin/managed.ts";
 import { FlashOob } from "../../../views/notice.tsx";
 import { POOL_FORM_ID, PoolForm, type PoolFormProps } from "../../../views/pool_form.tsx";
 import { POOLS_TABLE_ID, PoolTable } from "../../../views/pool_table.tsx";
@@ -27,6 +28,7 @@ export function poolPages(deps: AppDeps): Hono<PageEnv> {
     pools: listPools(deps),
     backends: listBackends(deps),
     csrf: c.var.session.csrf_token,
+    managedBy: configFileName(deps.store.meta),
   });
   const createForm = (c: C): PoolFormProps => ({
     mode: "create",
@@ -39,6 +41,7 @@ export function poolPages(deps: AppDeps): Hono<PageEnv> {
       mode: "edit",
       values: { id: p.id, name: p.name, priority: String(p.priority) },
       csrf: c.var.session.csrf_token,
+      managedBy: p.managed === "file" ? configFileName(deps.store.meta) : undefined,
     };
   };
   const show = (c: C, form: PoolFormProps, status: 200 | 422 = 200) => {

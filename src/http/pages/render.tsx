@@ -12,6 +12,7 @@ import { ErrorPage } from "../../../views/error_page.tsx";
 import { Layout, type Section } from "../../../views/layout.tsx";
 import { Notice } from "../../../views/notice.tsx";
 import type { PageEnv } from "./page_env.ts";
+import { readConfigFileStatus } from "../../config_file/config_file_status.ts";
 
 /** True for an htmx request that wants a fragment (boosted requests want pages). */
 export function isHtmx(c: Context): boolean {
@@ -38,6 +39,7 @@ export function page(
   content: Child,
   status: 200 | 404 | 422 = 200,
 ): Response | Promise<Response> {
+  const file = readConfigFileStatus(deps.store.meta);
   return c.html(
     <Layout
       title={meta.title}
@@ -45,6 +47,7 @@ export function page(
       csrf={c.var.session.csrf_token}
       version={deps.version}
       flash={meta.flash}
+      configError={file?.error ? { path: file.path, error: file.error } : undefined}
     >
       {content}
     </Layout>,

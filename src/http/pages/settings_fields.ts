@@ -95,9 +95,13 @@ export function settingSpecs(): Record<ConfigKey, SettingSpec> {
 }
 
 /** The posted settings form as a config patch; a checkbox left unticked means false. */
-export function settingsBody(f: FormValues): Record<string, unknown> {
+export function settingsBody(
+  f: FormValues,
+  skip: ReadonlySet<string> = new Set(),
+): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const spec of Object.values(settingSpecs())) {
+    if (skip.has(spec.key)) continue;
     if (spec.unit === "bool") {
       body[spec.key] = f[spec.key] !== undefined;
       continue;

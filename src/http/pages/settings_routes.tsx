@@ -6,6 +6,7 @@
 import { type Context, Hono } from "hono";
 import { getConfig, patchConfig } from "../../admin/gateway_settings.ts";
 import type { AppDeps } from "../../app_deps.ts";
+import { configFileName } from "../../admin/managed.ts";
 import { FlashOob } from "../../../views/notice.tsx";
 import {
   SETTINGS_FORM_ID,
@@ -28,6 +29,8 @@ export function settingsPages(deps: AppDeps): Hono<PageEnv> {
     specs: settingSpecs(),
     values,
     csrf: c.var.session.csrf_token,
+    managed: new Set(deps.store.config.managedFields()),
+    managedBy: configFileName(deps.store.meta),
   });
   const show = (c: Context<PageEnv>, p: SettingsFormProps, status: 200 | 422 = 200) => {
     if (wantsRegion(c, SETTINGS_FORM_ID) || (isHtmx(c) && status === 422)) {
@@ -47,7 +50,8 @@ export function settingsPages(deps: AppDeps): Hono<PageEnv> {
   r.post("/", async (c) => {
     const f = await readForm(c);
     try {
-      patchConfig(deps, settingsBody(f));
+      // Fields the config file sets are shown disabled, so the form does not send them.
+      patchConfig(deps, settingsBody(f, new Set(deps.store.config.managedFields())));
     } catch (err) {
       const errors = toFieldErrors(err);
       if (!errors) throw err;
