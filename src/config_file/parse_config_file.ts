@@ -5,7 +5,7 @@
  * both), then `${VAR}` references, then the schema, then references between
  * items and to the database. Nothing is applied here.
  */
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { type ConfigIssue, fromZodIssues } from "./config_issue.ts";
 import { ConfigFile } from "./config_schema.ts";
 import { checkReferences, type StoredIds } from "./check_references.ts";
@@ -18,12 +18,13 @@ export type ParsedConfig =
 
 /** Validates the whole of `text`; `stored` is what the database holds now. */
 export function parseConfigText(text: string, env: EnvLookup, stored: StoredIds): ParsedConfig {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     return {
       ok: false,
       issues: doc.errors.map((e) => ({
-        path: e.linePos ? `line ${e.linePos[0].line}` : "",
+        path: `line ${lines.linePos(e.pos[0]).line}`,
         message: `Invalid YAML: ${e.message.split("\n")[0]}`,
       })),
     };

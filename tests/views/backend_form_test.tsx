@@ -9,7 +9,14 @@ import { BackendForm } from "../../views/backend_form.tsx";
 
 const POOLS: Pool[] = [
   { id: "primary", name: "Primary", priority: 0, managed: null, created_at: "", updated_at: "" },
-  { id: "fallback", name: "Fallback", priority: 100, managed: null, created_at: "", updated_at: "" },
+  {
+    id: "fallback",
+    name: "Fallback",
+    priority: 100,
+    managed: null,
+    created_at: "",
+    updated_at: "",
+  },
 ];
 
 Deno.test("BackendForm (create) posts to /backends and swaps its own card", () => {
