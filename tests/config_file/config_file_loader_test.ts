@@ -78,7 +78,6 @@ Deno.test("ConfigFileLoader.load() applies the file, marked managed, read-only t
   assert.equal(status.error, null);
   assert.deepEqual(status.fields, ["pool_retries"]);
 });
-});
 
 Deno.test("ConfigFileLoader.load() refuses a bad file whole and keeps the running config", async () => {
   await using rt = await startTestRuntime();
