@@ -11,6 +11,7 @@ function row(id: string, over: Partial<StatusRow> = {}): StatusRow {
   return {
     backend_id: id,
     status: "active",
+    paused: false,
     cooldown_until: null,
     consecutive_429: 0,
     failures: 0,

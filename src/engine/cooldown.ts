@@ -13,7 +13,7 @@
  */
 
 /** Why a backend cools; also the `reason` of a cooldown event row. */
-export const COOLDOWN_REASONS = ["429", "quota", "auth", "errors"] as const;
+export const COOLDOWN_REASONS = ["429", "quota", "auth", "errors", "paused"] as const;
 /** One of {@link COOLDOWN_REASONS}. */
 export type CooldownReason = typeof COOLDOWN_REASONS[number];
 
@@ -22,7 +22,15 @@ export type HealthState =
   | { state: "healthy" }
   | { state: "cooling"; reason: CooldownReason; since: number; until: number }
   /** The cooldown expired and exactly one probe request is in flight since `probeSince`. */
-  | { state: "probing"; reason: CooldownReason; probeSince: number };
+  | { state: "probing"; reason: CooldownReason; probeSince: number }
+  /** Paused by an operator: a cooldown with no end and no probe, until cleared. */
+  | { state: "paused"; since: number };
+
+/**
+ * The end recorded for a pause's cooldown event while it runs: the last
+ * instant a Date holds, since a pause has no end until a clear moves it.
+ */
+export const PAUSE_END = 8_640_000_000_000_000;
 
 /** A backend's health plus the counters the cooldown rules escalate on. */
 export interface BackendHealth {
@@ -171,8 +179,12 @@ export function availability(h: BackendHealth, now: number, policy: CooldownPoli
       const readyAt = s.probeSince + policy.probeTimeoutMs;
       return now >= readyAt ? PROBE : { usable: false, readyAt };
     }
+    case "paused":
+      return NEVER;
   }
 }
+
+const NEVER: Availability = Object.freeze({ usable: false, readyAt: Infinity });
 
 /**
  * Call when a request is actually sent to the backend. When
@@ -182,7 +194,7 @@ export function availability(h: BackendHealth, now: number, policy: CooldownPoli
  */
 export function claim(h: BackendHealth, now: number, policy: CooldownPolicy): BackendHealth {
   const s = h.health;
-  if (s.state === "healthy") return h;
+  if (s.state === "healthy" || s.state === "paused") return h;
   const a = availability(h, now, policy);
   if (!a.usable) return h;
   return { ...h, health: { state: "probing", reason: s.reason, probeSince: now } };
@@ -218,7 +230,7 @@ export function cooldownSeconds429(n: number, policy: CooldownPolicy): number {
  *
  * A cooldown during a running one ends at the later of the two ends, never
  * earlier; when it would not lengthen it, only the counters change and no
- * cooldown is reported.
+ * cooldown is reported. A paused scope takes no outcome: only a clear ends it.
  */
 export function record(
   h: BackendHealth,
@@ -226,6 +238,7 @@ export function record(
   now: number,
   policy: CooldownPolicy,
 ): RecordResult {
+  if (h.health.state === "paused") return { next: h };
   switch (outcome.kind) {
     case "success":
       if (isRunning(h, now)) return { next: h.failures === 0 ? h : { ...h, failures: 0 } };
@@ -266,11 +279,14 @@ export function record(
  *   still running here (it may answer a request sent before it);
  * - a remote probe is taken unless a cooldown is still running here, so this
  *   replica does not probe the same scope too;
- * - the 429 streak is the longer of the two, so backoff never restarts.
+ * - the 429 streak is the longer of the two, so backoff never restarts;
+ * - a pause is taken, and only a clear ends one.
  */
 export function adopt(local: BackendHealth, remote: BackendHealth, now: number): BackendHealth {
   const l = local.health;
   const r = remote.health;
+  if (r.state === "paused") return l.state === "paused" ? local : remote;
+  if (l.state === "paused") return local;
   const consecutive429 = Math.max(local.consecutive429, remote.consecutive429);
   switch (r.state) {
     case "healthy":
@@ -281,6 +297,25 @@ export function adopt(local: BackendHealth, remote: BackendHealth, now: number):
       if (l.state === "cooling" && l.until >= r.until) return { ...local, consecutive429 };
       return { ...remote, consecutive429 };
   }
+}
+
+/**
+ * Manual pause from the admin: out of rotation with no end, until
+ * {@linkcode clear}ed. An existing pause is kept as it is (no new event).
+ */
+export function pause(h: BackendHealth, now: number): RecordResult {
+  if (h.health.state === "paused") return { next: h };
+  return {
+    next: { ...h, health: { state: "paused", since: now } },
+    cooldown: {
+      reason: "paused",
+      consecutive: 1,
+      seconds: (PAUSE_END - now) / 1000,
+      since: now,
+      until: PAUSE_END,
+      extended: false,
+    },
+  };
 }
 
 /** Manual clear from the admin: healthy, counters reset. */

@@ -36,6 +36,7 @@ import {
   type CooldownStarted,
   HEALTHY,
   isPristine,
+  pause,
   record,
   type ScopedHealth,
   scopedOutcomes,
@@ -90,8 +91,10 @@ export interface LiveBackend extends BackendSpec {
 /** The live status row (docs/api.md, "Status row"). */
 export interface StatusRow {
   backend_id: string;
-  /** `cooling` only when the whole backend is; a cooling model shows in `models_cooling`. */
+  /** `cooling` only when the whole backend is (paused included); a cooling model shows in `models_cooling`. */
   status: "active" | "cooling" | "disabled";
+  /** Paused by an operator until a clear-cooldown (its status is `cooling`, with no end). */
+  paused: boolean;
   /** End of the backend scope's cooldown. */
   cooldown_until: string | null;
   /** The longest 429 streak of the backend scope or any of its models. */
@@ -432,6 +435,10 @@ export class Registry {
       this.#clear(b, now, true);
       return;
     }
+    if (change.kind === "pause") {
+      this.#pause(b, now, true);
+      return;
+    }
     const model = change.model;
     const before = model === undefined ? b.health : b.modelHealth.get(model) ?? HEALTHY;
     const next = adopt(before, change.health, now);
@@ -454,6 +461,31 @@ export class Registry {
     if (!b) return false;
     this.#clear(b, now, false);
     this.#shared.publish({ kind: "clear", backendId: id, at: now });
+    return true;
+  }
+
+  /**
+   * Manual pause from the admin: the backend scope out of rotation with no
+   * end until {@linkcode clearCooldown}, on every replica. Pausing a paused
+   * backend changes nothing.
+   */
+  pauseBackend(id: string, now: number): boolean {
+    const b = this.#backends.get(id);
+    if (!b) return false;
+    if (this.#pause(b, now, false)) this.#shared.publish({ kind: "pause", backendId: id, at: now });
+    return true;
+  }
+
+  /** Pauses `b`; false when it already was. */
+  #pause(b: LiveBackend, now: number, remote: boolean): boolean {
+    const { next, cooldown } = pause(b.health, now);
+    if (!cooldown) return false;
+    b.health = next;
+    this.#onHealth(
+      b.id,
+      next,
+      remote ? { started: cooldown, now, remote } : { started: cooldown, now },
+    );
     return true;
   }
 
@@ -536,6 +568,7 @@ export class Registry {
       return {
         backend_id: b.id,
         status: !b.enabled ? "disabled" : a.usable ? "active" : "cooling",
+        paused: b.health.health.state === "paused",
         cooldown_until: runningUntil(b.health, now),
         consecutive_429: consecutive429,
         failures: b.health.failures,

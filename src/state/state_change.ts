@@ -26,4 +26,6 @@ export type StateChange =
     at: number;
   }
   /** clear-cooldown: both scopes healthy, every count reset. */
-  | { kind: "clear"; backendId: string; at: number };
+  | { kind: "clear"; backendId: string; at: number }
+  /** pause: the backend scope out of rotation with no end, until cleared. */
+  | { kind: "pause"; backendId: string; at: number };

@@ -20,6 +20,8 @@ import {
   HEALTHY,
   isPristine,
   MAX_RETRY_AFTER_MS,
+  pause,
+  PAUSE_END,
   record,
   scopedOutcomes,
 } from "../../src/engine/cooldown.ts";
@@ -406,4 +408,32 @@ Deno.test("adopt() takes a remote change by the table: later end wins, no heal w
       assert.equal(got.consecutive429, c.want.n, c.name);
     }
   }
+});
+
+Deno.test("pause() holds a scope with no end: no outcome, probe or remote change ends it, clear() does", () => {
+  const cooled = record(HEALTHY, { kind: "rate_limited" }, T0, POLICY).next;
+  const { next: paused, cooldown } = pause(cooled, T0);
+  assert.deepEqual(paused.health, { state: "paused", since: T0 });
+  assert.equal(paused.consecutive429, 1);
+  assert.equal(cooldown?.reason, "paused");
+  assert.equal(cooldown?.until, PAUSE_END);
+  assert.equal(new Date(PAUSE_END).toISOString(), "+275760-09-13T00:00:00.000Z");
+  assert.deepEqual(pause(paused, T0 + S), { next: paused }, "a second pause is no new event");
+  for (const at of [T0, T0 + 3600 * S, T0 + 86_400_000 * 365]) {
+    assert.deepEqual(availability(paused, at, POLICY), { usable: false, readyAt: Infinity });
+    assert.equal(claim(paused, at, POLICY), paused);
+  }
+  const outcomes: AttemptOutcome[] = [
+    { kind: "success" },
+    { kind: "rate_limited" },
+    { kind: "quota" },
+    { kind: "auth" },
+    { kind: "failure" },
+    { kind: "neutral" },
+  ];
+  for (const o of outcomes) assert.equal(record(paused, o, T0 + S, POLICY).next, paused, o.kind);
+  assert.equal(adopt(paused, HEALTHY, T0 + S), paused);
+  assert.equal(adopt(paused, cooled, T0 + S), paused);
+  assert.equal(adopt(cooled, paused, T0 + S), paused);
+  assert.equal(clear(paused), HEALTHY);
 });

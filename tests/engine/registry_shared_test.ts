@@ -158,3 +158,35 @@ Deno.test("Registry.pick() of a healthy backend asks the cluster nothing", () =>
   assert.equal(p.kind === "backend" && p.probeClaim, undefined);
   assert.deepEqual(shared.claims, []);
 });
+
+Deno.test("Registry.pauseBackend() takes the backend out with no end, publishes once, until a clear", () => {
+  const events: { reason?: string; remote?: boolean }[] = [];
+  const { r, shared } = setup((_id, _h, c) =>
+    c.started && events.push({ reason: c.started.reason })
+  );
+  assert.equal(r.pauseBackend("zz", T0), false);
+  assert.equal(r.pauseBackend("a", T0), true);
+  assert.equal(r.pauseBackend("a", T0 + S), true);
+  assert.deepEqual(shared.published, [{ kind: "pause", backendId: "a", at: T0 }]);
+  assert.deepEqual(events, [{ reason: "paused" }]);
+  const p = r.pick("gpt-4o", T0 + 86_400 * S);
+  assert.equal(p.kind === "none" && p.readyAt, Infinity);
+  r.report("a", { kind: "success" }, T0 + 2 * S, "gpt-4o");
+  const row = r.status(T0 + 2 * S)[0]!;
+  assert.equal(row.status, "cooling");
+  assert.equal(row.paused, true);
+  assert.equal(row.cooldown_until, null);
+  r.clearCooldown("a", T0 + 3 * S);
+  assert.equal(r.status(T0 + 3 * S)[0]!.paused, false);
+  assert.equal(r.pick("gpt-4o", T0 + 3 * S).kind, "backend");
+});
+
+Deno.test("Registry.applyRemote() of a pause holds the backend here, of a clear frees it", () => {
+  const { r, shared } = setup();
+  r.applyRemote({ kind: "pause", backendId: "a", at: T0 }, T0);
+  assert.equal(r.status(T0)[0]!.paused, true);
+  assert.equal(r.pick("gpt-4o", T0 + S).kind, "none");
+  r.applyRemote({ kind: "clear", backendId: "a", at: T0 + S }, T0 + S);
+  assert.equal(r.pick("gpt-4o", T0 + S).kind, "backend");
+  assert.deepEqual(shared.published, []);
+});

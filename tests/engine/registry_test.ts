@@ -253,6 +253,7 @@ Deno.test("Registry.status() gives a row per backend with live state", () => {
   assert.deepEqual(rows.get("a"), {
     backend_id: "a",
     status: "active",
+    paused: false,
     cooldown_until: null,
     consecutive_429: 0,
     failures: 1,
