@@ -29,6 +29,7 @@ const HealthState = z.discriminatedUnion("state", [
     reason: z.enum(COOLDOWN_REASONS),
     probeSince: z.number(),
   }),
+  z.object({ state: z.literal("paused"), since: z.number() }),
 ]);
 
 const StateRow = z.object({
