@@ -65,9 +65,13 @@ export class SidecarProcess implements AsyncDisposable {
     });
   }
 
-  /** Starts `sidecar serve --port 0 --data-dir dir` and waits until it listens. */
-  static async start(dir: string, env: Record<string, string>): Promise<SidecarProcess> {
-    const child = command(["serve", "--port", "0", "--data-dir", dir], env).spawn();
+  /** Starts `sidecar serve --port 0 --data-dir dir ...args` and waits until it listens. */
+  static async start(
+    dir: string,
+    env: Record<string, string>,
+    args: readonly string[] = [],
+  ): Promise<SidecarProcess> {
+    const child = command(["serve", "--port", "0", "--data-dir", dir, ...args], env).spawn();
     const stderr = new Response(child.stderr).text();
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let seen = "";
@@ -96,6 +100,11 @@ export class SidecarProcess implements AsyncDisposable {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Sends `signal` (e.g. `SIGHUP`) to the process. */
+  signal(signal: Deno.Signal): void {
+    this.#child.kill(signal);
   }
 
   /** `kill -9`: no shutdown code runs. */
