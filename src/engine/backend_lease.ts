@@ -52,6 +52,16 @@ export class BackendLease {
     this.backend.slots.release();
   }
 
+  /**
+   * The attempt was never sent (another replica won the probe): gives the
+   * slot back and reports nothing, so the scope stays claimed here until the
+   * winner's answer arrives from the cluster (or the probe times out).
+   */
+  abandon(): void {
+    this.#reported = true;
+    this.release();
+  }
+
   /** The attempt is over: reports `outcome` (unless already reported) and releases. */
   done(outcome: AttemptOutcome): void {
     this.report(outcome);

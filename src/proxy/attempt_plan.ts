@@ -30,8 +30,12 @@ export interface PlanConfig {
 
 /** What to do now. */
 export type Step =
-  /** Send an attempt through `lease`, after waiting `backoffMs` (a retry of a backend). */
-  | { kind: "attempt"; lease: BackendLease; backoffMs: number }
+  /**
+   * Send an attempt through `lease`, after waiting `backoffMs` (a retry of a
+   * backend). With `probeClaim`, the attempt is a probe the cluster has yet to
+   * grant: send it only if that resolves true, else {@link AttemptPlan.forfeit} it.
+   */
+  | { kind: "attempt"; lease: BackendLease; backoffMs: number; probeClaim?: Promise<boolean> }
   /** Nothing is usable now but something will be within `max_wait_ms`: wait, then ask again. */
   | { kind: "wait"; ms: number }
   /** No more attempts: `deadlineHit` when the request deadline ended them. */
@@ -170,7 +174,20 @@ export class AttemptPlan {
     this.#tried.add(b.id);
     this.#pool = b.pool_id;
     const lease = new BackendLease(b, pick.upstreamModel, pick.probe, this.registry, this.now);
-    return { kind: "attempt", lease, backoffMs };
+    return pick.probeClaim
+      ? { kind: "attempt", lease, backoffMs, probeClaim: pick.probeClaim }
+      : { kind: "attempt", lease, backoffMs };
+  }
+
+  /**
+   * The attempt through `lease` was never sent: another replica won its
+   * probe. It does not count, and that backend is not tried again in this
+   * request (it is being probed elsewhere).
+   */
+  forfeit(lease: BackendLease): void {
+    this.#attempts--;
+    this.#noRetry.add(lease.backend.id);
+    lease.abandon();
   }
 
   /** Nothing to pick now: wait for a cooldown within `max_wait_ms`, or end. */

@@ -98,6 +98,10 @@ async function attemptLoop(
       if (step.backoffMs > 0 && !(await deps.sleep(step.backoffMs, clientSignal))) {
         return cancelled(deps, trace);
       }
+      if (step.probeClaim && !(await step.probeClaim)) {
+        plan.forfeit(lease);
+        continue;
+      }
       const started = deps.now();
       const limits = attemptLimits(cfg, plan.deadline, started);
       const result = await runAttempt(call, lease, limits, clientSignal, deps);

@@ -90,6 +90,10 @@ async function continueAfter(
     let kept = false;
     try {
       if (step.backoffMs > 0 && !(await deps.sleep(step.backoffMs, clientSignal))) return null;
+      if (step.probeClaim && !(await step.probeClaim)) {
+        plan.forfeit(lease);
+        continue;
+      }
       const mode = lease.backend.resume;
       if (mode === "off") continue; // the plan admits only resumable backends
       const started = deps.now();

@@ -9,6 +9,8 @@ import { type BackendSpec, type PoolSpec, Registry } from "../../src/engine/regi
 import { DEFAULT_CONFIG, type GatewayConfig } from "../../src/gateway_config.ts";
 import { AttemptPlan, poolRetryBackoffMs, type Step } from "../../src/proxy/attempt_plan.ts";
 import { classify, type UpstreamAnswer } from "../../src/proxy/failure_classifier.ts";
+import type { Scope } from "../../src/state/state_change.ts";
+import { InProcessState } from "../../src/state/in_process_state.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 
@@ -36,9 +38,14 @@ function spec(id: string, over: Partial<BackendSpec> = {}): BackendSpec {
 }
 
 /** A plan over `backends`, its clock at T0, and helpers to drive it. */
-function rig(backends: BackendSpec[], config: Partial<GatewayConfig> = {}, random = 0.5) {
+function rig(
+  backends: BackendSpec[],
+  config: Partial<GatewayConfig> = {},
+  random = 0.5,
+  shared = new InProcessState(),
+) {
   const cfg = { ...DEFAULT_CONFIG, ...config };
-  const registry = new Registry(cfg);
+  const registry = new Registry(cfg, undefined, undefined, shared);
   registry.load(backends, POOLS, T0);
   let now = T0;
   const plan = new AttemptPlan(registry, "gpt-test", cfg, T0, () => random, () => now);
@@ -215,4 +222,41 @@ Deno.test("BackendLease: settling twice reports and releases once", () => {
   step.lease.release();
   assert.equal(step.lease.backend.slots.count, 0);
   assert.equal(r.registry.status(r.now)[0]?.failures, 1);
+});
+
+/** A cluster where another replica always wins the probe. */
+class LosingProbes extends InProcessState {
+  readonly asked: Scope[] = [];
+  override claimProbe(scope: Scope, _now: number): Promise<boolean> {
+    this.asked.push(scope);
+    return Promise.resolve(false);
+  }
+}
+
+Deno.test("AttemptPlan: a probe the cluster gives to another replica is forfeited: not sent, not counted, not retried", async () => {
+  const shared = new LosingProbes();
+  const r = rig([spec("p1"), spec("f1", { pool_id: "fallback" })], {}, 0.5, shared);
+  r.answer(r.attempt(), E429);
+  // A later request, once p1's pair cooldown has expired: its pick of p1 is the probe.
+  r.advance(5_000);
+  const now = r.now;
+  const plan = new AttemptPlan(
+    r.registry,
+    "gpt-test",
+    { ...DEFAULT_CONFIG },
+    now,
+    () => 0.5,
+    () => now,
+  );
+  const probe = plan.next(now);
+  assert.ok(probe.kind === "attempt" && probe.lease.backend.id === "p1", JSON.stringify(probe));
+  assert.ok(probe.probeClaim, "an asynchronous claim");
+  assert.equal(await probe.probeClaim, false);
+  plan.forfeit(probe.lease);
+  assert.equal(probe.lease.backend.slots.count, 0);
+  assert.equal(plan.attempts, 0);
+  assert.deepEqual(shared.asked, [{ backendId: "p1", model: "gpt-test" }]);
+  const next = plan.next(now);
+  assert.ok(next.kind === "attempt" && next.lease.backend.id === "f1", JSON.stringify(next));
+  assert.equal(next.probeClaim, undefined);
 });
