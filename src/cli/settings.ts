@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { parseRedisUrl, RedisUrlError } from "../state/redis_url.ts";
 
 /** The command to run. */
 export type Command =
@@ -40,6 +41,14 @@ export interface Settings {
   configPath?: string | undefined;
   /** `key new --name N`: the new key's name. @default undefined */
   keyName?: string | undefined;
+  /**
+   * `SIDECAR_REDIS_URL`: the Redis that replicas share live state through
+   * (docs/cluster.md), checked to parse; unset: state stays in this process.
+   * @default undefined
+   */
+  redisUrl?: string | undefined;
+  /** `SIDECAR_REDIS_PREFIX`: the prefix of every Redis key. @default "sidecar:" */
+  redisPrefix?: string;
 }
 
 /** A problem with the command line or environment. */
@@ -76,6 +85,9 @@ Environment (flags win over env, env over defaults):
                             ((open-files limit - 64) / 2)
   SIDECAR_HEADER_TIMEOUT_MS time a new connection has to send its request headers (20000)
   SIDECAR_IDLE_TIMEOUT_MS   time a keep-alive connection may wait for its next request (60000)
+  SIDECAR_REDIS_URL   redis://[user:pass@]host:port[/db] or rediss://...: share state with
+                      the other Sidecars on it; unset: state is in this process (unset)
+  SIDECAR_REDIS_PREFIX      prefix of every Redis key (sidecar:)
 `;
 
 /** Parses `args` and `env` into settings; throws {@link UsageError} on bad input. */
@@ -135,7 +147,30 @@ export function resolveSettings(
     idleTimeoutMs: optionalCount(env, "SIDECAR_IDLE_TIMEOUT_MS") ?? 60_000,
     configPath: configPath || undefined,
     keyName: values.name?.trim(),
+    redisUrl: redisUrl(env),
+    redisPrefix: redisPrefix(env),
   };
+}
+
+/** `SIDECAR_REDIS_URL`, refused unless it parses; the message never holds the URL itself. */
+function redisUrl(env: (name: string) => string | undefined): string | undefined {
+  const text = env("SIDECAR_REDIS_URL") || undefined;
+  if (text === undefined) return undefined;
+  try {
+    parseRedisUrl(text);
+  } catch (err) {
+    if (err instanceof RedisUrlError) throw new UsageError(`SIDECAR_REDIS_URL ${err.message}`);
+    throw err;
+  }
+  return text;
+}
+
+function redisPrefix(env: (name: string) => string | undefined): string {
+  const prefix = env("SIDECAR_REDIS_PREFIX") ?? "sidecar:";
+  if (prefix === "") {
+    throw new UsageError('Invalid SIDECAR_REDIS_PREFIX "": use a non-empty prefix, as "sidecar:"');
+  }
+  return prefix;
 }
 
 /** The command the positional arguments name: `serve`, `config check F`, `key new`... */

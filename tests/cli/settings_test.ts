@@ -24,6 +24,8 @@ Deno.test("resolveSettings() with no flags and no env gives the contract default
     idleTimeoutMs: 60_000,
     configPath: undefined,
     keyName: undefined,
+    redisUrl: undefined,
+    redisPrefix: "sidecar:",
   });
 });
 
@@ -42,6 +44,8 @@ Deno.test("resolveSettings() reads every SIDECAR_* variable", () => {
       SIDECAR_HEADER_TIMEOUT_MS: "5000",
       SIDECAR_IDLE_TIMEOUT_MS: "30000",
       SIDECAR_CONFIG: "/etc/sidecar.yaml",
+      SIDECAR_REDIS_URL: "redis://:pw@cache:6380/2",
+      SIDECAR_REDIS_PREFIX: "team-a:",
     }),
   );
   assert.deepEqual(s, {
@@ -58,6 +62,8 @@ Deno.test("resolveSettings() reads every SIDECAR_* variable", () => {
     idleTimeoutMs: 30000,
     configPath: "/etc/sidecar.yaml",
     keyName: undefined,
+    redisUrl: "redis://:pw@cache:6380/2",
+    redisPrefix: "team-a:",
   });
 });
 
@@ -158,4 +164,32 @@ Deno.test("resolveSettings() refuses connection limits that are not whole number
   assert.equal(s.maxConnections, 1);
   assert.equal(s.idleTimeoutMs, 1);
   for (const name of names) assert.match(HELP, new RegExp(name));
+});
+
+Deno.test("resolveSettings() refuses a SIDECAR_REDIS_URL that does not parse, naming it, never the password", () => {
+  const bad = [
+    "http://admin:hunter2@cache:6379",
+    "redis://:hunter2@cache:99999",
+    "redis://:hunter2@cache:6379/x",
+    "hunter2",
+  ];
+  for (const url of bad) {
+    assert.throws(() => resolveSettings([], envOf({ SIDECAR_REDIS_URL: url })), (err) => {
+      assert.ok(err instanceof UsageError, url);
+      assert.match(err.message, /^SIDECAR_REDIS_URL /);
+      assert.ok(!err.message.includes("hunter2"), err.message);
+      return true;
+    });
+  }
+  assert.equal(resolveSettings([], envOf({ SIDECAR_REDIS_URL: "" })).redisUrl, undefined);
+  assert.equal(
+    resolveSettings([], envOf({ SIDECAR_REDIS_URL: "rediss://h" })).redisUrl,
+    "rediss://h",
+  );
+  assert.throws(
+    () => resolveSettings([], envOf({ SIDECAR_REDIS_PREFIX: "" })),
+    (err) => err instanceof UsageError && /SIDECAR_REDIS_PREFIX/.test(err.message),
+  );
+  assert.match(HELP, /SIDECAR_REDIS_URL/);
+  assert.match(HELP, /SIDECAR_REDIS_PREFIX/);
 });
