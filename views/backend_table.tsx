@@ -1,7 +1,7 @@
 /**
  * @module backend_table
- * The backends list with its row actions (enable/disable, edit, clear
- * cooldown, delete). Actions are forms that work without JavaScript; with
+ * The backends list with its row actions (enable/disable, edit, pause,
+ * clear cooldown or resume, delete). Actions are forms that work without JavaScript; with
  * htmx they redraw this region in place.
  */
 import type { FC } from "hono/jsx";
@@ -12,7 +12,8 @@ import { EmptyState } from "./empty_state.tsx";
 import { formatCount, formatTimeOfDay } from "./format.ts";
 import { EditLink, RowAction } from "./row_action.tsx";
 import { ModelCooldowns, type ModelCoolingView } from "./model_cooldowns.tsx";
-import { Countdown, StatusBadge } from "./status_badge.tsx";
+import { LiveStateActions } from "./live_state_actions.tsx";
+import { Countdown, PausedNote, StatusBadge } from "./status_badge.tsx";
 
 /** Element id of the region. */
 export const BACKENDS_TABLE_ID = "backends-table";
@@ -134,7 +135,7 @@ export const BackendTable: FC<BackendTableProps> = (p) => {
                       </td>
                       <td>
                         <StatusBadge status={b.status} />
-                        {b.status === "cooling"
+                        {b.paused ? <PausedNote /> : b.status === "cooling"
                           ? (
                             <span class="sub nowrap">
                               <Countdown
@@ -148,19 +149,16 @@ export const BackendTable: FC<BackendTableProps> = (p) => {
                           )
                           : null}
                         <ModelCooldowns models={cooling} />
-                        {b.status === "cooling" || cooling.length > 0
-                          ? (
-                            <>
-                              <RowAction
-                                target={BACKENDS_TABLE_ID}
-                                action={`${base}/clear-cooldown`}
-                                csrf={p.csrf}
-                                label="Clear cooldown"
-                                cls="inline"
-                              />
-                            </>
-                          )
-                          : null}
+                        <LiveStateActions
+                          backendId={b.id}
+                          name={b.name}
+                          status={b.status}
+                          paused={b.paused}
+                          modelsCooling={cooling.length > 0}
+                          target={BACKENDS_TABLE_ID}
+                          csrf={p.csrf}
+                          cls="inline"
+                        />
                       </td>
                       <td>
                         <div class="actions">

@@ -58,6 +58,8 @@ export const CooldownTable: FC<CooldownTableProps> = (p) => (
             <tbody>
               {p.events.map((e) => {
                 const left = Date.parse(e.ended_at) - p.now;
+                // A running pause ends at the last instant a date holds: it has no end yet.
+                const holding = e.reason === "paused" && left > 0;
                 return (
                   <tr data-event={e.id} class={left > 0 ? "is-cooling" : ""}>
                     <td>
@@ -71,13 +73,22 @@ export const CooldownTable: FC<CooldownTableProps> = (p) => (
                         : <span class="sub mono" title="Only this model cooled">{e.model}</span>}
                     </td>
                     <td class="num">{e.consecutive}</td>
-                    <td class="num">{formatSeconds(Math.round(e.seconds * 10) / 10)}</td>
+                    <td class="num">
+                      {holding ? "—" : formatSeconds(Math.round(e.seconds * 10) / 10)}
+                    </td>
                     <td title={`${formatInstant(e.started_at)} UTC`}>
                       {formatTimeOfDay(e.started_at, p.now)}
                       <span class="sub">{formatAgo(e.started_at, p.now)}</span>
                     </td>
-                    <td title={`${formatInstant(e.ended_at)} UTC`}>
-                      {left > 0
+                    <td title={holding ? "Until cleared" : `${formatInstant(e.ended_at)} UTC`}>
+                      {holding
+                        ? (
+                          <>
+                            <span class="badge cooling">paused</span>{" "}
+                            <span class="sub paused">until cleared</span>
+                          </>
+                        )
+                        : left > 0
                         ? (
                           <>
                             <span class="badge cooling">cooling</span>{" "}

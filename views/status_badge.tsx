@@ -29,3 +29,6 @@ export const Countdown: FC<{ remainingMs: number | null; until: string | null }>
     </span>
   );
 };
+
+/** In place of a countdown while an operator's pause holds the backend: it has no end. */
+export const PausedNote: FC = () => <span class="sub paused">paused — until cleared</span>;

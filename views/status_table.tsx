@@ -6,8 +6,8 @@
 import type { FC } from "hono/jsx";
 import { EmptyState } from "./empty_state.tsx";
 import { ModelCooldowns } from "./model_cooldowns.tsx";
-import { RowAction } from "./row_action.tsx";
-import { Countdown, StatusBadge } from "./status_badge.tsx";
+import { LiveStateActions } from "./live_state_actions.tsx";
+import { Countdown, PausedNote, StatusBadge } from "./status_badge.tsx";
 import type { StatusView } from "./view_models.ts";
 
 /** Element id of the region. */
@@ -70,7 +70,9 @@ export const StatusTable: FC<{ rows: StatusView[]; csrf: string }> = ({ rows, cs
                       <StatusBadge status={r.status} />
                     </td>
                     <td>
-                      {r.status === "cooling"
+                      {r.paused
+                        ? <PausedNote />
+                        : r.status === "cooling"
                         ? <Countdown remainingMs={r.remaining_ms} until={r.cooldown_until} />
                         : r.models_cooling.length === 0
                         ? <span class="sub">—</span>
@@ -86,16 +88,18 @@ export const StatusTable: FC<{ rows: StatusView[]; csrf: string }> = ({ rows, cs
                     </td>
                     <td class="num">{r.in_flight}</td>
                     <td>
-                      {r.status === "cooling" || r.models_cooling.length > 0
-                        ? (
-                          <RowAction
-                            action={`/backends/${r.id}/clear-cooldown`}
-                            target={STATUS_TABLE_ID}
-                            csrf={csrf}
-                            label="Clear cooldown"
-                          />
-                        )
-                        : null}
+                      <div class="actions">
+                        <LiveStateActions
+                          backendId={r.id}
+                          name={r.name}
+                          status={r.status}
+                          paused={r.paused}
+                          modelsCooling={r.models_cooling.length > 0}
+                          target={STATUS_TABLE_ID}
+                          csrf={csrf}
+                          returnTo="/"
+                        />
+                      </div>
                     </td>
                   </tr>
                 ))}

@@ -16,6 +16,8 @@ export interface StatusView {
   pool_name: string;
   /** `cooling` only when the whole backend is; its cooling models are in `models_cooling`. */
   status: "active" | "cooling" | "disabled";
+  /** An operator's pause holds it: cooling with no end until cleared. */
+  paused: boolean;
   /** Milliseconds of cooldown left at render time; null when not cooling. */
   remaining_ms: number | null;
   cooldown_until: string | null;

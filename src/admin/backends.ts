@@ -36,6 +36,8 @@ export interface BackendView {
   /** Upstream models that refused a continuation since the last edit (read-only). */
   not_resumable_models: string[];
   status: "active" | "cooling" | "disabled";
+  /** True while an operator's pause holds it (status `cooling`, no `cooldown_until`). */
+  paused: boolean;
   cooldown_until: string | null;
   consecutive_429: number;
   created_at: string;
@@ -148,6 +150,7 @@ function toView(deps: AppDeps, r: BackendRecord, live: StatusRow | undefined): B
     ...rest,
     not_resumable_models: deps.registry.resumeMarks(r.id).map((m) => m.model),
     status: live?.status ?? (r.enabled ? "active" : "disabled"),
+    paused: live?.paused ?? false,
     cooldown_until: live?.cooldown_until ?? null,
     consecutive_429: live?.consecutive_429 ?? 0,
     created_at,

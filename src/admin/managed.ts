@@ -2,8 +2,8 @@
  * @module managed
  * Items the config file declares are read-only to the API and the dashboard
  * (docs/config.md, "Managed items"): a write to one is a 409
- * `managed_by_config` naming the file. Live state (clearing a cooldown) is
- * not config and stays allowed.
+ * `managed_by_config` naming the file. Live state (pausing, clearing a
+ * cooldown) is not config and stays allowed.
  */
 import { readConfigFileStatus } from "../config_file/config_file_status.ts";
 import { ManagedByConfigError } from "../errors.ts";

@@ -325,6 +325,7 @@ Deno.test("POST /api/backends creates a backend in the contract's JSON shape", a
     managed: null,
     not_resumable_models: [],
     status: "active",
+    paused: false,
     cooldown_until: null,
     consecutive_429: 0,
     created_at: "2026-11-27T10:00:00Z",

@@ -34,7 +34,10 @@ Deno.test("POST /api/backends/:id/pause pauses until clear-cooldown, across a re
     await data(rt.admin("POST", "/api/backends", BACKEND), 201);
     const view = await data<Obj>(rt.admin("POST", "/api/backends/b1/pause"));
     assert.equal(view.status, "cooling");
+    assert.equal(view.paused, true);
     assert.equal(view.cooldown_until, null);
+    assert.equal((await data<Obj>(rt.admin("GET", "/api/backends/b1"))).paused, true);
+    assert.equal((await data<Obj[]>(rt.admin("GET", "/api/backends")))[0]!.paused, true);
     await data(rt.admin("POST", "/api/backends/nope/pause"), 404);
 
     const [row] = await data<Obj[]>(rt.admin("GET", "/api/status"));
@@ -60,6 +63,7 @@ Deno.test("POST /api/backends/:id/pause pauses until clear-cooldown, across a re
     assert.equal(row!.paused, true, "still paused after a restart");
     const view = await data<Obj>(rt.admin("POST", "/api/backends/b1/clear-cooldown"));
     assert.equal(view.status, "active");
+    assert.equal(view.paused, false);
     const [after] = await data<Obj[]>(rt.admin("GET", "/api/status"));
     assert.equal(after!.paused, false);
     const [event] = await data<Obj[]>(rt.admin("GET", "/api/cooldowns"));

@@ -110,6 +110,7 @@ Deno.test("backendValues shows a stored backend as a person would type it", () =
     resume: "prefill",
     not_resumable_models: ["a"],
     status: "active",
+    paused: false,
     cooldown_until: null,
     consecutive_429: 0,
     created_at: "",

@@ -35,6 +35,7 @@ function view(id: string, over: Partial<BackendView> = {}): BackendView {
     managed: null,
     not_resumable_models: [],
     status: "active",
+    paused: false,
     cooldown_until: null,
     consecutive_429: 0,
     created_at: "",
@@ -78,4 +79,28 @@ Deno.test("BackendTable without marks shows the mode alone", () => {
   );
   assert.match(html, /resume: continue_final_message<\/span>/);
   assert.doesNotMatch(html, /not resumable/);
+});
+
+Deno.test("BackendTable: a paused backend reads paused — until cleared with Resume; others have Pause", () => {
+  const html = String(
+    <BackendTable
+      backends={[
+        view("a", { status: "cooling", paused: true }),
+        view("b", { managed: "file" }),
+      ]}
+      pools={POOLS}
+      csrf="t"
+      now={NOW}
+      managedBy="/etc/sidecar.yaml"
+    />,
+  );
+  const [a, b] = html.split("<tr data-backend=").slice(1);
+  assert.match(a!, /<span class="sub paused">paused — until cleared<\/span>/);
+  assert.doesNotMatch(a!, /countdown|probing|× 429/);
+  assert.match(a!, /hx-post="\/backends\/a\/clear-cooldown" hx-target="#backends-table"/);
+  assert.match(a!, />Resume<\/button>/);
+  assert.doesNotMatch(a!, />Pause<|Clear cooldown/);
+  // Live state is not config: a file backend is paused like any other.
+  assert.match(b!, /Managed by \/etc\/sidecar.yaml/);
+  assert.match(b!, /hx-post="\/backends\/b\/pause"[^>]*hx-confirm="Pause backend &quot;b&quot;\?/);
 });

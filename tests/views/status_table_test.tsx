@@ -12,6 +12,7 @@ const row = (over: Partial<StatusView> = {}): StatusView => ({
   pool_id: "primary",
   pool_name: "Primary",
   status: "active",
+  paused: false,
   remaining_ms: null,
   cooldown_until: null,
   consecutive_429: 0,
@@ -108,4 +109,27 @@ Deno.test("StatusTable: a model cooling on its own is listed under an active bac
   assert.match(html, /data-model="gpt-4o-mini">.*probing.*\(429 ×1\)/);
   // Clearing there clears both scopes: the button shows for a model cooldown too.
   assert.match(html, /action="\/backends\/openai-main\/clear-cooldown"/);
+});
+
+Deno.test("StatusTable: a paused row reads paused — until cleared and offers Resume, not Pause", () => {
+  const html = String(
+    <StatusTable rows={[row({ status: "cooling", paused: true })]} csrf="t" />,
+  );
+  assert.match(html, /<span class="sub paused">paused — until cleared<\/span>/);
+  assert.doesNotMatch(html, /probing|countdown/);
+  assert.match(html, /action="\/backends\/openai-main\/clear-cooldown"[\s\S]*>Resume<\/button>/);
+  assert.doesNotMatch(html, />Pause<|Clear cooldown/);
+});
+
+Deno.test("StatusTable: Pause asks first; a disabled backend has none", () => {
+  const html = String(
+    <StatusTable rows={[row(), row({ id: "off", status: "disabled" })]} csrf="t" />,
+  );
+  const [active, disabled] = html.split("<tr data-backend=").slice(1);
+  assert.match(
+    active!,
+    /hx-post="\/backends\/openai-main\/pause" hx-target="#status-table" hx-swap="outerHTML" hx-confirm="Pause backend &quot;OpenAI main&quot;\?/,
+  );
+  assert.match(active!, /name="return_to" value="\/"/, "a plain post comes back here");
+  assert.doesNotMatch(disabled!, />Pause</);
 });

@@ -1,8 +1,8 @@
 /**
  * @module backend_routes
- * `/backends`: list, create, edit, delete, enable/disable and clear a
- * cooldown, through the same admin operations as `/api/backends`, so
- * validation has one source of truth.
+ * `/backends`: list, create, edit, delete, enable/disable, pause, and clear
+ * a cooldown (which resumes a paused backend), through the same admin
+ * operations as `/api/backends`, so validation has one source of truth.
  */
 import { type Context, Hono } from "hono";
 import {
@@ -11,6 +11,7 @@ import {
   deleteBackend,
   getBackend,
   listBackends,
+  pauseBackend,
   updateBackend,
 } from "../../admin/backends.ts";
 import type { AppDeps } from "../../app_deps.ts";
@@ -163,9 +164,13 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
     ), "/backends");
   });
 
-  r.post("/:id/clear-cooldown", (c) => {
-    const b = clearBackendCooldown(deps, c.req.param("id"));
-    const notice = <FlashOob tone="success">Cooldown of "{b.name}" cleared.</FlashOob>;
+  /**
+   * After a live-state change: whichever table asked is redrawn, with a
+   * notice; a plain post goes back to the page it came from (`return_to`,
+   * the overview or this list).
+   */
+  const liveChanged = async (c: C, message: string) => {
+    const notice = <FlashOob tone="success">{message}</FlashOob>;
     if (wantsRegion(c, STATUS_TABLE_ID)) {
       return fragment(
         c,
@@ -175,7 +180,23 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
         </>,
       );
     }
-    return afterChange(c, () => <>{table(c)}{notice}</>, "/backends");
+    const back = (await readForm(c)).return_to === "/" ? "/" : "/backends";
+    return afterChange(c, () => <>{table(c)}{notice}</>, back);
+  };
+
+  r.post("/:id/clear-cooldown", (c) => {
+    const id = c.req.param("id");
+    const wasPaused = getBackend(deps, id).paused;
+    const b = clearBackendCooldown(deps, id);
+    return liveChanged(
+      c,
+      wasPaused ? `Backend "${b.name}" resumed.` : `Cooldown of "${b.name}" cleared.`,
+    );
+  });
+
+  r.post("/:id/pause", (c) => {
+    const b = pauseBackend(deps, c.req.param("id"));
+    return liveChanged(c, `Backend "${b.name}" paused until resumed.`);
   });
 
   r.post("/:id/delete", async (c) => {

@@ -27,6 +27,7 @@ export function statusRows(deps: AppDeps): StatusView[] {
         pool_id: b.pool_id,
         pool_name: poolName.get(b.pool_id) ?? b.pool_id,
         status: s?.status ?? (b.enabled ? "active" : "disabled"),
+        paused: s?.paused ?? false,
         remaining_ms: until !== null && s?.status === "cooling" ? Math.max(0, until - now) : null,
         cooldown_until: s?.cooldown_until ?? null,
         consecutive_429: s?.consecutive_429 ?? 0,
