@@ -20,6 +20,8 @@ export const ErrorPage: FC<{
   message: string;
   session: { csrf: string } | undefined;
   version: string;
+  /** The config file's refused reload: signed-in pages show it (see {@link Layout}). */
+  configError?: { path: string; error: string } | undefined;
 }> = (p) => {
   const title = TITLES[p.status] ?? "Something went wrong";
   const body = (
@@ -35,7 +37,13 @@ export const ErrorPage: FC<{
   );
   return p.session
     ? (
-      <Layout title={title} section="overview" csrf={p.session.csrf} version={p.version}>
+      <Layout
+        title={title}
+        section="overview"
+        csrf={p.session.csrf}
+        version={p.version}
+        configError={p.configError}
+      >
         {body}
       </Layout>
     )

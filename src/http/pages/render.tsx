@@ -39,7 +39,6 @@ export function page(
   content: Child,
   status: 200 | 404 | 422 = 200,
 ): Response | Promise<Response> {
-  const file = readConfigFileStatus(deps.store.meta);
   return c.html(
     <Layout
       title={meta.title}
@@ -47,12 +46,18 @@ export function page(
       csrf={c.var.session.csrf_token}
       version={deps.version}
       flash={meta.flash}
-      configError={file?.error ? { path: file.path, error: file.error } : undefined}
+      configError={configError(deps)}
     >
       {content}
     </Layout>,
     status,
   );
+}
+
+/** The config file's refused reload, for the banner every signed-in page shows. */
+function configError(deps: AppDeps): { path: string; error: string } | undefined {
+  const file = readConfigFileStatus(deps.store.meta);
+  return file?.error ? { path: file.path, error: file.error } : undefined;
 }
 
 /** Renders `fragment` alone with a status (for htmx swaps). */
@@ -92,6 +97,7 @@ export function errorResponse(c: Context<PageEnv>, deps: AppDeps, err: unknown):
       message={message}
       session={c.var.session ? { csrf: c.var.session.csrf_token } : undefined}
       version={deps.version}
+      configError={c.var.session ? configError(deps) : undefined}
     />,
     status,
   ) as Response;
