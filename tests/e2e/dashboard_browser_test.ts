@@ -5,7 +5,8 @@
  * server on a free port: sign in, create a pool, a client key and a backend
  * through the forms, edit the backend, cool it with a 429 from a mock
  * upstream through the proxy and watch the status and countdown change
- * without a reload, read the usage charts, delete the backend. Takes the
+ * without a reload, read the usage charts, pause and resume a backend, delete
+ * the backend. Takes the
  * screenshots the README shows: into docs/ (docs/overview.png,
  * docs/backends.png) when SIDECAR_UPDATE_SCREENSHOTS=1, else into a temp
  * dir, so a test run leaves the working tree as it was.
@@ -314,7 +315,30 @@ async function scenario(): Promise<void> {
     await open(page, "Backends", "/backends");
     await page.waitForSelector(`${rowA} .model-cooldowns [data-model="gpt-test"]`);
     await page.screenshot({ path: docPath("backends.png"), fullPage: true });
+
+    // Pause Mock B (after confirming): it reads paused until cleared, and Resume
+    // brings it back, each redrawn in place.
+    const rowB = 'tr[data-backend="mock-b"]';
+    await page.evaluate(() => Object.assign(globalThis, { __backendsPage: true }));
     let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      return d.accept();
+    });
+    await page.click(`${rowB} >> button:text-is("Pause")`);
+    await page.waitForSelector(`${rowB} >> text=paused — until cleared`);
+    assert.match(asked, /Pause backend "Mock B"\?/);
+    assert.equal(await page.locator(`${rowB} .countdown`).count(), 0, "no countdown");
+    const paused = () =>
+      rt.deps.registry.status(rt.deps.now()).find((s) => s.backend_id === "mock-b");
+    assert.equal(paused()?.paused, true);
+    await page.click(`${rowB} >> button:text-is("Resume")`);
+    await page.waitForSelector(`${rowB} .badge.active`);
+    assert.equal(await page.locator(`${rowB} >> text=paused — until cleared`).count(), 0);
+    assert.equal(paused()?.paused, false);
+    assert.equal(await page.evaluate(() => "__backendsPage" in globalThis), true, "no reload");
+    step("paused and resumed");
+
     page.once("dialog", (d) => {
       asked = d.message();
       return d.accept();
@@ -342,7 +366,7 @@ if (import.meta.main) {
   Deno.exit(0);
 }
 
-Deno.test("dashboard in headless Chromium: sign in, manage, watch a cooldown, read usage", async () => {
+Deno.test("dashboard in headless Chromium: sign in, manage, watch a cooldown, read usage, pause and resume", async () => {
   requireChromium();
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", new URL(import.meta.url).pathname],
