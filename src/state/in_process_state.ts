@@ -7,6 +7,7 @@
 import { TokenBucket } from "../engine/token_bucket.ts";
 import type {
   BucketKey,
+  ClusterStatus,
   InFlightSlots,
   LocalBucket,
   ProbeClaim,
@@ -26,6 +27,7 @@ class LocalSlots implements InFlightSlots {
 }
 
 const UNSUBSCRIBED = () => {};
+const ALONE: ClusterStatus = { state: "in_process" };
 
 /** {@link SharedState} for one Sidecar on its own. */
 export class InProcessState implements SharedState {
@@ -47,6 +49,12 @@ export class InProcessState implements SharedState {
   }
   slots(_backendId: string): InFlightSlots {
     return new LocalSlots();
+  }
+  clusterStatus(): ClusterStatus {
+    return ALONE;
+  }
+  checkClusterStatus(): Promise<ClusterStatus> {
+    return Promise.resolve(ALONE);
   }
   close(): Promise<void> {
     return Promise.resolve();

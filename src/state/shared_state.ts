@@ -52,6 +52,15 @@ export interface InFlightSlots {
 /** A probe claim: granted at once, or decided by the cluster. */
 export type ProbeClaim = true | Promise<boolean>;
 
+/**
+ * How this replica stands with the cluster, for `/healthz` and `/metrics`
+ * (docs/cluster.md, "Health"): alone by design, or linked to Redis (up or
+ * down) with the count of replicas alive, as last seen.
+ */
+export type ClusterStatus =
+  | { state: "in_process" }
+  | { state: "up" | "down"; replicasAlive: number };
+
 /** Live state shared (or not) with other replicas. */
 export interface SharedState {
   readonly mode: SharedStateMode;
@@ -74,6 +83,10 @@ export interface SharedState {
   bucket(key: BucketKey, capacity: number, refillPerSecond: number, now: number): LocalBucket;
   /** The in-flight slots of a backend. */
   slots(backendId: string): InFlightSlots;
+  /** The cluster's status as last known, at no cost: for `/metrics`. */
+  clusterStatus(): ClusterStatus;
+  /** The cluster's status, asking the cluster (bounded in time, shared by callers close together). */
+  checkClusterStatus(): Promise<ClusterStatus>;
   /** Stops talking to the cluster. */
   close(): Promise<void>;
 }

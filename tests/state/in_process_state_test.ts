@@ -44,3 +44,9 @@ Deno.test("InProcessState.slots() counts acquires and releases per backend", () 
   assert.equal(a.count, 1);
   assert.equal(b.count, 1);
 });
+
+Deno.test("InProcessState.clusterStatus() is in_process, checked or not", async () => {
+  const s = new InProcessState();
+  assert.deepEqual(s.clusterStatus(), { state: "in_process" });
+  assert.deepEqual(await s.checkClusterStatus(), { state: "in_process" });
+});

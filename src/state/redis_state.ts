@@ -1,0 +1,176 @@
+/**
+ * @module redis_state
+ * {@link SharedState} in Redis mode, as far as it is built (docs/cluster.md,
+ * "Status"): the connection to Redis and this replica's heartbeat, so that
+ * `/healthz` and `/metrics` say whether Redis is up and how many replicas are
+ * alive. Cooldowns, probes, buckets and slots are still this replica's own:
+ * they are handed to an {@link InProcessState} until their Redis
+ * implementation lands, so nothing a request does waits on Redis yet.
+ */
+import type { Logger } from "../log.ts";
+import { InProcessState } from "./in_process_state.ts";
+import { type Every, Heartbeats } from "./redis_heartbeats.ts";
+import { RedisConnection, type RedisConnectionOptions } from "./redis_connection.ts";
+import { parseRedisUrl } from "./redis_url.ts";
+import type {
+  BucketKey,
+  ClusterStatus,
+  InFlightSlots,
+  LocalBucket,
+  ProbeClaim,
+  SharedState,
+} from "./shared_state.ts";
+import type { Scope, StateChange } from "./state_change.ts";
+
+/** Options for {@link startRedisState}. */
+export interface RedisStateOptions {
+  /** `SIDECAR_REDIS_URL`, already checked to parse. */
+  url: string;
+  /** `SIDECAR_REDIS_PREFIX`. */
+  prefix: string;
+  log: Logger;
+  version: string;
+  /** This replica's id. @default 16 random hex digits */
+  replicaId?: string;
+  /** The host named in the heartbeat. @default the machine's hostname, when readable */
+  host?: string;
+  /** Epoch ms. @default Date.now */
+  now?: () => number;
+  heartbeat?: { periodMs?: number; ttlSeconds?: number; every?: Every };
+  connection?: Omit<RedisConnectionOptions, "target" | "log">;
+  /** How long start-up waits for the first connection attempt before going on. @default 1000 */
+  settleMs?: number;
+  /** How long a status check waits for Redis to count the replicas. @default 500 */
+  checkTimeoutMs?: number;
+  /** A status check this recent is reused, so a flood of `/healthz` is not a flood of SCANs. @default 1000 */
+  checkReuseMs?: number;
+}
+
+/**
+ * Connects (waiting a moment at most: Redis down is a degraded start, not a
+ * failed one) and starts the heartbeat.
+ */
+export async function startRedisState(opts: RedisStateOptions): Promise<RedisState> {
+  const target = parseRedisUrl(opts.url);
+  const now = opts.now ?? Date.now;
+  const replicaId = opts.replicaId ?? crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+  const conn = new RedisConnection({ target, log: opts.log, ...opts.connection });
+  const heartbeats = new Heartbeats({
+    client: conn.client,
+    prefix: opts.prefix,
+    replicaId,
+    host: opts.host ?? hostname(),
+    version: opts.version,
+    startedAt: now(),
+    now,
+    ...opts.heartbeat,
+  });
+  opts.log.info("shared state in redis: heartbeats and health only in this version", {
+    redis: target.display,
+    prefix: opts.prefix,
+    replica: replicaId,
+  });
+  // Back up: say so at once, rather than up to a period later.
+  conn.onChange((up) => {
+    if (up) void heartbeats.beat();
+  });
+  await conn.settled(opts.settleMs ?? 1_000);
+  heartbeats.start();
+  return new RedisState(conn, heartbeats, replicaId, opts);
+}
+
+/** Live state for a replica linked to Redis (see the module note for what is shared yet). */
+export class RedisState implements SharedState {
+  readonly mode: SharedState["mode"] = "redis";
+  readonly #local = new InProcessState();
+  readonly #conn: RedisConnection;
+  readonly #heartbeats: Heartbeats;
+  readonly #checkTimeoutMs: number;
+  readonly #checkReuseMs: number;
+  readonly #now: () => number;
+  #check: { at: number; status: Promise<ClusterStatus> } | undefined;
+
+  constructor(
+    conn: RedisConnection,
+    heartbeats: Heartbeats,
+    readonly replicaId: string,
+    opts: Pick<RedisStateOptions, "checkTimeoutMs" | "checkReuseMs" | "now"> = {},
+  ) {
+    this.#conn = conn;
+    this.#heartbeats = heartbeats;
+    this.#checkTimeoutMs = opts.checkTimeoutMs ?? 500;
+    this.#checkReuseMs = opts.checkReuseMs ?? 1_000;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** The connection, for tests and the state built on it next. */
+  get connection(): RedisConnection {
+    return this.#conn;
+  }
+
+  /** This replica's heartbeat. */
+  get heartbeats(): Heartbeats {
+    return this.#heartbeats;
+  }
+
+  publish(change: StateChange): void {
+    this.#local.publish(change);
+  }
+  subscribe(onChange: (change: StateChange) => void): () => void {
+    return this.#local.subscribe(onChange);
+  }
+  claimProbe(scope: Scope, now: number): ProbeClaim {
+    return this.#local.claimProbe(scope, now);
+  }
+  bucket(key: BucketKey, capacity: number, refillPerSecond: number, now: number): LocalBucket {
+    return this.#local.bucket(key, capacity, refillPerSecond, now);
+  }
+  slots(backendId: string): InFlightSlots {
+    return this.#local.slots(backendId);
+  }
+
+  /** Up or down as the connection says; the replicas counted by the last beat (this one, before any). */
+  clusterStatus(): ClusterStatus {
+    return {
+      state: this.#conn.up ? "up" : "down",
+      replicasAlive: this.#heartbeats.lastAlive ?? 1,
+    };
+  }
+
+  /** Counts the replicas now when Redis is up (within the timeout); else the last known status. */
+  checkClusterStatus(): Promise<ClusterStatus> {
+    if (!this.#conn.up) return Promise.resolve(this.clusterStatus());
+    const at = this.#now();
+    if (this.#check && at - this.#check.at < this.#checkReuseMs) return this.#check.status;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const status = Promise.race([
+      this.#heartbeats.alive().then(() => undefined),
+      new Promise<void>((r) => timer = setTimeout(r, this.#checkTimeoutMs)),
+    ]).catch(() => {}).then(() => {
+      clearTimeout(timer);
+      return this.clusterStatus();
+    });
+    this.#check = { at, status };
+    return status;
+  }
+
+  /** Takes this replica's heartbeat out and closes the connection. */
+  async close(): Promise<void> {
+    // While down the delete fails at once; the key then expires with its TTL.
+    await this.#heartbeats.stop();
+    await this.#conn.close();
+  }
+}
+
+/** The machine's name when this process may read it without a permission prompt, else "unknown". */
+function hostname(): string {
+  const granted = (d: Deno.PermissionDescriptor) =>
+    Deno.permissions.querySync(d).state === "granted";
+  try {
+    if (granted({ name: "sys", kind: "hostname" })) return Deno.hostname();
+    if (granted({ name: "env", variable: "HOSTNAME" })) {
+      return Deno.env.get("HOSTNAME") ?? "unknown";
+    }
+  } catch { /* not readable here */ }
+  return "unknown";
+}
