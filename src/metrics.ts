@@ -6,11 +6,22 @@
  * from clients are bounded by what backends serve.
  */
 import type { StatusRow } from "./engine/registry.ts";
+import type { ClusterStatus } from "./state/shared_state.ts";
 
 type Labels = Record<string, string>;
 
+/** Options for {@link Metrics}. */
+export interface MetricsOptions {
+  /**
+   * The replica's standing with the cluster, read at each render
+   * (docs/cluster.md, "Health"). @default in_process: no shared-state series
+   */
+  clusterStatus?: () => ClusterStatus;
+}
+
 /** Counters and a latency histogram for the proxy. */
 export class Metrics {
+  readonly #clusterStatus: (() => ClusterStatus) | undefined;
   #counters = new Map<string, { name: string; labels: Labels; value: number }>();
   #latency = new Map<string, { buckets: number[]; sum: number; count: number }>();
   static readonly LATENCY_BUCKETS_MS = [
@@ -28,6 +39,10 @@ export class Metrics {
     30000,
     60000,
   ];
+
+  constructor(opts: MetricsOptions = {}) {
+    this.#clusterStatus = opts.clusterStatus;
+  }
 
   /** Adds `by` to a counter. */
   inc(name: string, labels: Labels, by = 1): void {
@@ -122,6 +137,14 @@ export class Metrics {
           } ${m.consecutive_429}`,
         );
       }
+    }
+    // In process there is no link to report: no series, rather than a 1 that claims one.
+    const cluster = this.#clusterStatus?.();
+    if (cluster && cluster.state !== "in_process") {
+      lines.push("# TYPE sidecar_shared_state_up gauge");
+      lines.push(`sidecar_shared_state_up ${cluster.state === "up" ? 1 : 0}`);
+      lines.push("# TYPE sidecar_replicas_alive gauge");
+      lines.push(`sidecar_replicas_alive ${cluster.replicasAlive}`);
     }
     return lines.join("\n") + "\n";
   }

@@ -1,11 +1,12 @@
 /**
  * @module metrics_test
  * The Prometheus text from live status rows: backend gauges, and one series
- * per (backend, upstream model) pair that is cooling.
+ * per (backend, upstream model) pair that is cooling; the shared state in Redis mode.
  */
 import assert from "node:assert/strict";
 import type { StatusRow } from "../src/engine/registry.ts";
 import { Metrics } from "../src/metrics.ts";
+import type { ClusterStatus } from "../src/state/shared_state.ts";
 
 function row(id: string, over: Partial<StatusRow> = {}): StatusRow {
   return {
@@ -60,4 +61,20 @@ Deno.test("Metrics.render() with no cooling model gives the gauge types and no s
   const lines = new Metrics().render([row("a")]).split("\n");
   assert.ok(lines.includes("# TYPE sidecar_model_cooling gauge"));
   assert.equal(lines.filter((l) => l.startsWith("sidecar_model_")).length, 0);
+});
+
+Deno.test("Metrics.render() shows the shared state's link and replicas in Redis mode only", () => {
+  const render = (status?: ClusterStatus) =>
+    new Metrics(status ? { clusterStatus: () => status } : {}).render([]).split("\n");
+  for (const lines of [render(), render({ state: "in_process" })]) {
+    assert.ok(!lines.some((l) => l.includes("sidecar_shared_state_up")));
+    assert.ok(!lines.some((l) => l.includes("sidecar_replicas_alive")));
+  }
+  const up = render({ state: "up", replicasAlive: 3 });
+  assert.ok(up.includes("# TYPE sidecar_shared_state_up gauge"));
+  assert.ok(up.includes("sidecar_shared_state_up 1"));
+  assert.ok(up.includes("sidecar_replicas_alive 3"));
+  const down = render({ state: "down", replicasAlive: 2 });
+  assert.ok(down.includes("sidecar_shared_state_up 0"));
+  assert.ok(down.includes("sidecar_replicas_alive 2"), "the last count seen");
 });
