@@ -41,7 +41,16 @@ export function createApp(deps: AppDeps): Hono {
       : toErrorResponse(new NotFoundError(`No route for ${c.req.method} ${clip(c.req.path)}`));
   });
 
-  app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));
+  // Always 200: Sidecar serves without Redis, so a load balancer must not drop it for that.
+  app.get("/healthz", async (c) => {
+    const cluster = await deps.registry.sharedState.checkClusterStatus();
+    return c.json({
+      status: "ok",
+      version: deps.version,
+      shared_state: cluster.state,
+      ...(cluster.state === "in_process" ? {} : { replicas_alive: cluster.replicasAlive }),
+    });
+  });
   app.get("/metrics", (c) =>
     c.body(deps.metrics.render(deps.registry.status(deps.now())), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",

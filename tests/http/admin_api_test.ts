@@ -87,7 +87,11 @@ Deno.test("GET /healthz answers without auth", async () => {
   await using _ = rt;
   const res = await rt.app.request("/healthz");
   assert.equal(res.status, 200);
-  assert.deepEqual(await res.json(), { status: "ok", version: rt.deps.version });
+  assert.deepEqual(await res.json(), {
+    status: "ok",
+    version: rt.deps.version,
+    shared_state: "in_process",
+  });
 });
 
 const ADMIN_ROUTES: [string, string, unknown?][] = [
