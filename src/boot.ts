@@ -21,6 +21,8 @@ import { StartupError } from "./errors.ts";
 import { openDatabase } from "./store/database.ts";
 import { createStore, type Store } from "./store/store.ts";
 import { createHttp1Client } from "./upstream/http1_client.ts";
+import { InProcessState } from "./state/in_process_state.ts";
+import type { SharedState } from "./state/shared_state.ts";
 import { REAL_TIMERS, type Timers } from "./timers.ts";
 import { VERSION } from "./version.ts";
 
@@ -28,7 +30,8 @@ import { VERSION } from "./version.ts";
 export interface Runtime {
   deps: AppDeps;
   admin: AdminToken;
-  close(): void;
+  /** Closes the store and the data dir at once; resolves when the shared state is closed too. */
+  close(): Promise<void>;
 }
 
 /** Options for tests: inject the clock, randomness and upstream client. */
@@ -65,10 +68,12 @@ export async function boot(
   }
   // The upstream client is ours to close unless the caller brought one.
   const upstream = opts.fetch ? undefined : createHttp1Client();
-  const close = () => {
+  let shared: SharedState | undefined;
+  const close = async () => {
     void upstream?.close();
     store.close();
     lock.release();
+    await shared?.close();
   };
   try {
     // Never mint a new key for a database that already holds sealed data.
@@ -81,9 +86,14 @@ export async function boot(
     const box = await SecretBox.fromRawKey(raw);
     await verifyMasterKey(store.meta, box);
     const admin = resolveAdminToken(store.meta, settings.adminToken);
-    const registry = new Registry(store.config.load(), persistHealth(store), (mark) =>
+    const cluster = shared = await openSharedState(settings, log);
+    const registry = new Registry(
+      store.config.load(),
+      persistHealth(store),
       // Written behind like health: a mark lost to a crash costs one more refused continuation.
-      store.writes.enqueue(() => store.resumeMarks.save(mark)));
+      (mark) => store.writes.enqueue(() => store.resumeMarks.save(mark)),
+      cluster,
+    );
     const deps: AppDeps = {
       store,
       registry,
@@ -91,7 +101,7 @@ export async function boot(
       keyRing: new KeyRing(admin.hash),
       authLimiter: loadAuthLimiter(store, now()),
       log,
-      metrics: new Metrics(),
+      metrics: new Metrics({ clusterStatus: () => cluster.clusterStatus() }),
       now,
       sleep: opts.sleep ?? REAL_TIMERS.sleep,
       random: opts.random ?? Math.random,
@@ -103,9 +113,27 @@ export async function boot(
     registry.loadResumeMarks(store.resumeMarks.loadAll());
     return { deps, admin, close };
   } catch (err) {
-    close();
+    void close();
     throw err;
   }
+}
+
+/**
+ * Where live state lives (docs/cluster.md): this process, or, with
+ * SIDECAR_REDIS_URL, a Redis shared with the other replicas. Redis down is a
+ * degraded start, never a failed one; in this version Redis carries
+ * heartbeats and health only.
+ */
+async function openSharedState(settings: Settings, log: Logger): Promise<SharedState> {
+  if (!settings.redisUrl) return new InProcessState();
+  // Loaded only here, so that without SIDECAR_REDIS_URL no Redis code runs at all.
+  const { startRedisState } = await import("./state/redis_state.ts");
+  return await startRedisState({
+    url: settings.redisUrl,
+    prefix: settings.redisPrefix ?? "sidecar:",
+    log,
+    version: VERSION,
+  });
 }
 
 /**

@@ -86,7 +86,8 @@ export async function serve(settings: Settings, log: Logger): Promise<void> {
         new Promise<false>((r) => setTimeout(() => r(false), DRAIN_MS)),
       ]);
       if (!drained) log.warn("in-flight requests did not finish in time", { drain_ms: DRAIN_MS });
-      rt.close();
+      // Awaited: the shared state takes this replica's heartbeat out of Redis before exit.
+      await rt.close();
       log.info("stopped");
       Deno.exit(0);
     })();

@@ -76,7 +76,7 @@ export async function startTestRuntime(opts: TestRuntimeOptions = {}): Promise<T
   const close = async () => {
     if (closed) return;
     closed = true;
-    runtime.close();
+    await runtime.close();
     if (!opts.dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   };
   return {
