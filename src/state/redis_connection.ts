@@ -1,7 +1,7 @@
 /**
  * @module redis_connection
- * The one connection to the shared state's Redis (docs/cluster.md, "When
- * Redis is down"). It never stops Sidecar: built at once whether Redis is
+ * The one connection to the shared state's Redis (docs/cluster.md,
+ * "Connecting"). It never stops Sidecar: built at once whether Redis is
  * there or not, it reconnects behind the scenes with a capped, jittered
  * backoff, and says `up` or down once per change (a log line and
  * `onChange`), not once per retry. Commands fail at once while it is down
