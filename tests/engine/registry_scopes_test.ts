@@ -17,6 +17,7 @@ import {
   Registry,
 } from "../../src/engine/registry.ts";
 import { DEFAULT_CONFIG } from "../../src/gateway_config.ts";
+import { backendSpec } from "../helpers/backend_spec.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 const S = 1_000;
@@ -24,21 +25,7 @@ const POOLS: PoolSpec[] = [{ id: "primary", priority: 0 }];
 const RATE_LIMITED: AttemptOutcome = { kind: "rate_limited" };
 
 function spec(id: string, over: Partial<BackendSpec> = {}): BackendSpec {
-  return {
-    id,
-    name: id,
-    base_url: `http://${id}.test/v1`,
-    api_key: `sk-${id}`,
-    pool_id: "primary",
-    models: ["gpt-4o*"],
-    model_map: {},
-    weight: 1,
-    rpm_limit: null,
-    tpm_limit: null,
-    enabled: true,
-    resume: "off",
-    ...over,
-  };
+  return backendSpec(id, over, ["gpt-4o*"]);
 }
 
 function registry(over: Partial<BackendSpec> = {}, onHealth?: HealthListener): Registry {

@@ -11,26 +11,14 @@ import { DEFAULT_CONFIG } from "../../src/gateway_config.ts";
 import { InProcessState } from "../../src/state/in_process_state.ts";
 import type { ProbeClaim } from "../../src/state/shared_state.ts";
 import type { Scope, StateChange } from "../../src/state/state_change.ts";
+import { backendSpec } from "../helpers/backend_spec.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 const S = 1_000;
 const POOLS = [{ id: "primary", priority: 0 }];
 
 function spec(id: string): BackendSpec {
-  return {
-    id,
-    name: id,
-    base_url: `http://${id}.test/v1`,
-    api_key: `sk-${id}`,
-    pool_id: "primary",
-    models: ["gpt-4o*"],
-    model_map: {},
-    weight: 1,
-    rpm_limit: null,
-    tpm_limit: null,
-    enabled: true,
-    resume: "off",
-  };
+  return backendSpec(id, {}, ["gpt-4o*"]);
 }
 
 /** An in-process state that records what is published and claimed. */

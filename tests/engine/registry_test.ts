@@ -15,6 +15,7 @@ import {
   Registry,
 } from "../../src/engine/registry.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "../../src/gateway_config.ts";
+import { backendSpec } from "../helpers/backend_spec.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 const S = 1_000;
@@ -29,21 +30,7 @@ function pool(id: string, priority: number): PoolSpec {
 }
 
 function spec(id: string, over: Partial<BackendSpec> = {}): BackendSpec {
-  return {
-    id,
-    name: id,
-    base_url: `http://${id}.test/v1`,
-    api_key: `sk-${id}`,
-    pool_id: "primary",
-    models: ["gpt-test"],
-    model_map: {},
-    weight: 1,
-    rpm_limit: null,
-    tpm_limit: null,
-    enabled: true,
-    resume: "off",
-    ...over,
-  };
+  return backendSpec(id, over);
 }
 
 function registry(

@@ -11,6 +11,7 @@ import { AttemptPlan, poolRetryBackoffMs, type Step } from "../../src/proxy/atte
 import { classify, type UpstreamAnswer } from "../../src/proxy/failure_classifier.ts";
 import type { Scope } from "../../src/state/state_change.ts";
 import { InProcessState } from "../../src/state/in_process_state.ts";
+import { backendSpec } from "../helpers/backend_spec.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 
@@ -20,21 +21,7 @@ const POOLS: PoolSpec[] = [
 ];
 
 function spec(id: string, over: Partial<BackendSpec> = {}): BackendSpec {
-  return {
-    id,
-    name: id,
-    base_url: `http://${id}.test/v1`,
-    api_key: `sk-${id}-0123456789`,
-    pool_id: "primary",
-    models: ["gpt-test"],
-    model_map: {},
-    weight: 1,
-    rpm_limit: null,
-    tpm_limit: null,
-    enabled: true,
-    resume: "off",
-    ...over,
-  };
+  return backendSpec(id, { api_key: `sk-${id}-0123456789`, ...over });
 }
 
 /** A plan over `backends`, its clock at T0, and helpers to drive it. */
