@@ -9,7 +9,11 @@ import { boot } from "../boot.ts";
 import { startConfigFile } from "../config_file/start_config_file.ts";
 import { createApp } from "../http/app.ts";
 import type { Logger } from "../log.ts";
-import { defaultMaxConnections, processDescriptorLimit } from "../net/descriptor_limit.ts";
+import {
+  defaultMaxConnections,
+  FALLBACK_DESCRIPTOR_LIMIT,
+  processDescriptorLimit,
+} from "../net/descriptor_limit.ts";
 import { startHttpServer } from "../net/http_server.ts";
 import { VERSION } from "../version.ts";
 import type { Settings } from "./settings.ts";
@@ -35,8 +39,16 @@ export async function serve(settings: Settings, log: Logger): Promise<void> {
     throw err;
   });
   const app = createApp(deps);
+  const descriptors = processDescriptorLimit();
+  if (settings.maxConnections === undefined && descriptors === undefined) {
+    log.warn("open-files limit unreadable: connection cap assumes the lowest common one", {
+      assumed_limit: FALLBACK_DESCRIPTOR_LIMIT,
+      fix: "run with --allow-all (deno task start does) or set SIDECAR_MAX_CONNECTIONS",
+    });
+  }
   const limits = {
-    maxConnections: settings.maxConnections ?? defaultMaxConnections(processDescriptorLimit()),
+    maxConnections: settings.maxConnections ??
+      defaultMaxConnections(descriptors ?? FALLBACK_DESCRIPTOR_LIMIT),
     headerTimeoutMs: settings.headerTimeoutMs,
     idleTimeoutMs: settings.idleTimeoutMs,
   };

@@ -38,12 +38,15 @@ export function defaultMaxConnections(descriptorLimit: number): number {
   return Math.max(1, Math.floor((descriptorLimit - RESERVED_DESCRIPTORS) / 2));
 }
 
-/** This process's soft descriptor limit (Linux), else {@link FALLBACK_DESCRIPTOR_LIMIT}. */
-export function processDescriptorLimit(): number {
+/**
+ * This process's soft descriptor limit (Linux), or undefined when it cannot
+ * be read: not Linux, or Deno's permissions (it allows /proc/self only with
+ * `--allow-all`, which `deno task start` and the compiled binary have).
+ */
+export function processDescriptorLimit(): number | undefined {
   try {
-    return softDescriptorLimit(Deno.readTextFileSync("/proc/self/limits")) ??
-      FALLBACK_DESCRIPTOR_LIMIT;
+    return softDescriptorLimit(Deno.readTextFileSync("/proc/self/limits"));
   } catch {
-    return FALLBACK_DESCRIPTOR_LIMIT;
+    return undefined;
   }
 }

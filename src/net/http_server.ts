@@ -61,6 +61,13 @@ export function startHttpServer(opts: HttpServerOptions): HttpServer {
   const listener = Deno.listen({ hostname: opts.hostname, port: opts.port, transport: "tcp" });
   const addr = listener.addr;
   const table = new ConnectionTable(limits);
+  // Said once at start rather than found out when a client hangs up.
+  readTables().then((tables) => {
+    if (tables) return;
+    log.warn("client hang-up watch unavailable: the kernel's socket tables are unreadable", {
+      fix: "run on Linux with --allow-all (deno task start does)",
+    });
+  }, () => {});
   /** Each open connection's HTTP server, and a promise that settles (never rejects) when it closes. */
   const served = new Map<Connection, { http: ConnectionHttp; closed: Promise<void> }>();
   // Requests stamp times from this, refreshed by each accept and sweep: no clock read per request.

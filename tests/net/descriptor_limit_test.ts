@@ -4,11 +4,7 @@
  * leaves the reserve and halves the rest.
  */
 import assert from "node:assert/strict";
-import {
-  defaultMaxConnections,
-  processDescriptorLimit,
-  softDescriptorLimit,
-} from "../../src/net/descriptor_limit.ts";
+import { defaultMaxConnections, softDescriptorLimit } from "../../src/net/descriptor_limit.ts";
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max cpu time              unlimited            unlimited            seconds
@@ -29,6 +25,31 @@ Deno.test("defaultMaxConnections() keeps 64 descriptors back and halves the rest
   }
 });
 
-Deno.test("processDescriptorLimit() reads this process's limit", () => {
-  assert.ok(processDescriptorLimit() >= 64);
+/** What processDescriptorLimit() says in a child run with `flags`. */
+async function childLimit(flags: string[]): Promise<string> {
+  const module = new URL("../../src/net/descriptor_limit.ts", import.meta.url).href;
+  const code = `import { processDescriptorLimit } from "${module}";\n` +
+    "console.log(String(processDescriptorLimit()));";
+  const dir = await Deno.makeTempDir({ prefix: "sidecar-limit-" });
+  try {
+    await Deno.writeTextFile(`${dir}/probe.ts`, code);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-lock", ...flags, `${dir}/probe.ts`],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return new TextDecoder().decode(out.stdout).trim();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("processDescriptorLimit() reads the soft limit with --allow-all, and is undefined without it", async () => {
+  // Deno raises its soft limit to the hard one at start, so a shell child shows what it runs with.
+  const shell = await new Deno.Command("sh", { args: ["-c", "ulimit -Hn"], stdout: "piped" })
+    .output();
+  const hard = new TextDecoder().decode(shell.stdout).trim();
+  assert.equal(await childLimit(["-A"]), hard);
+  // The permissions of a narrower run: Deno allows /proc/self only with --allow-all.
+  assert.equal(await childLimit(["--allow-read"]), "undefined");
 });
