@@ -5,49 +5,17 @@
  * that must end in a clear message rather than a stack trace.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { newMasterKey } from "../../src/secrets/master_key.ts";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
+import {
+  runSidecar as runToEnd,
+  sidecarCommand as command,
+  sidecarEnv as childEnv,
+} from "../helpers/sidecar_process.ts";
 import { startTestRuntime } from "../helpers/test_runtime.ts";
 
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 /** A child that has not printed what we wait for within this is a failure. */
 const WAIT_MS = 20_000;
-
-/** The parent's environment without any SIDECAR_* variable, plus `extra`. */
-function childEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env = Object.fromEntries(
-    Object.entries(Deno.env.toObject()).filter(([k]) => !k.startsWith("SIDECAR_")),
-  );
-  return { ...env, NO_COLOR: "1", ...extra };
-}
-
-function command(args: string[], env: Record<string, string>, signal?: AbortSignal): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    cwd: REPO_ROOT,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal,
-  });
-}
-
-/** Runs the CLI to completion (killed after WAIT_MS) and returns its output. */
-async function runToEnd(args: string[], env = childEnv()) {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), WAIT_MS);
-  try {
-    const out = await command(args, env, ac.signal).output();
-    const dec = new TextDecoder();
-    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A running server whose output is read line by line; always killed on dispose. */
 class Server implements AsyncDisposable {

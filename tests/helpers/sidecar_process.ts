@@ -20,7 +20,12 @@ export function sidecarEnv(extra: Record<string, string> = {}): Record<string, s
   return { ...env, NO_COLOR: "1", ...extra };
 }
 
-function command(args: string[], env: Record<string, string>, signal?: AbortSignal) {
+/** `deno run -A main.ts ...args` in a clean `env`, its output piped. */
+export function sidecarCommand(
+  args: string[],
+  env: Record<string, string>,
+  signal?: AbortSignal,
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     cwd: REPO_ROOT,
@@ -41,7 +46,7 @@ export async function runSidecar(
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), WAIT_MS);
   try {
-    const out = await command(args, env, ac.signal).output();
+    const out = await sidecarCommand(args, env, ac.signal).output();
     const dec = new TextDecoder();
     return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
   } finally {
@@ -71,7 +76,7 @@ export class SidecarProcess implements AsyncDisposable {
     env: Record<string, string>,
     args: readonly string[] = [],
   ): Promise<SidecarProcess> {
-    const child = command(["serve", "--port", "0", "--data-dir", dir, ...args], env).spawn();
+    const child = sidecarCommand(["serve", "--port", "0", "--data-dir", dir, ...args], env).spawn();
     const stderr = new Response(child.stderr).text();
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let seen = "";
