@@ -5,7 +5,12 @@
  * `HX-Target`) or like a plain browser form post.
  */
 import assert from "node:assert/strict";
-import { ADMIN_TOKEN, type TestRuntime } from "../helpers/test_runtime.ts";
+import {
+  ADMIN_TOKEN,
+  FakeClock,
+  startTestRuntime,
+  type TestRuntime,
+} from "../helpers/test_runtime.ts";
 
 /** Options of one request. */
 export interface PageRequest {
@@ -55,6 +60,25 @@ export async function signIn(rt: TestRuntime): Promise<PageClient> {
         body: new URLSearchParams({ ...(opts.csrf === false ? {} : { _csrf: csrf }), ...form }),
       })),
   };
+}
+
+/**
+ * A test runtime on a fake clock with backend `a` ("Backend A", models
+ * `gpt-4o*`) and a signed-in client: the start of the live-state page tests.
+ */
+export async function signedInWithBackend(over: Record<string, unknown> = {}) {
+  const clock = new FakeClock(Date.UTC(2026, 10, 27, 10, 30, 0));
+  const rt = await startTestRuntime({ now: clock.now });
+  const client = await signIn(rt);
+  const res = await rt.admin("POST", "/api/backends", {
+    id: "a",
+    name: "Backend A",
+    base_url: "http://127.0.0.1:9/v1",
+    models: ["gpt-4o*"],
+    ...over,
+  });
+  assert.equal(res.status, 201);
+  return { rt, client, clock, [Symbol.asyncDispose]: () => rt.close() };
 }
 
 /** `sidecar_session=…` from a response's Set-Cookie. */

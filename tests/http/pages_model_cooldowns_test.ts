@@ -5,23 +5,9 @@
  * the cooldowns page names the model, and clearing there clears both scopes.
  */
 import assert from "node:assert/strict";
-import { FakeClock, startTestRuntime } from "../helpers/test_runtime.ts";
-import { signIn } from "./pages_client.ts";
+import { signedInWithBackend } from "./pages_client.ts";
 
-async function setup() {
-  const clock = new FakeClock(Date.UTC(2026, 10, 27, 10, 30, 0));
-  const rt = await startTestRuntime({ now: clock.now });
-  const client = await signIn(rt);
-  const res = await rt.admin("POST", "/api/backends", {
-    id: "a",
-    name: "Backend A",
-    base_url: "http://127.0.0.1:9/v1",
-    api_key: "sk-secret-a-000000",
-    models: ["gpt-4o*"],
-  });
-  assert.equal(res.status, 201);
-  return { rt, client, clock, [Symbol.asyncDispose]: () => rt.close() };
-}
+const setup = () => signedInWithBackend({ api_key: "sk-secret-a-000000" });
 
 const PAIR_LINE =
   /<li class="sub nowrap" data-model="gpt-4o"><code>gpt-4o<\/code> cooling <span class="countdown" data-remaining-ms="12000"/;

@@ -8,22 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { ConfigFileLoader } from "../../src/config_file/config_file_loader.ts";
-import { FakeClock, startTestRuntime } from "../helpers/test_runtime.ts";
-import { signIn } from "./pages_client.ts";
+import { signedInWithBackend } from "./pages_client.ts";
 
-async function setup() {
-  const clock = new FakeClock(Date.UTC(2026, 10, 27, 10, 30, 0));
-  const rt = await startTestRuntime({ now: clock.now });
-  const client = await signIn(rt);
-  const res = await rt.admin("POST", "/api/backends", {
-    id: "a",
-    name: "Backend A",
-    base_url: "http://127.0.0.1:9/v1",
-    models: ["gpt-4o*"],
-  });
-  assert.equal(res.status, 201);
-  return { rt, client, clock, [Symbol.asyncDispose]: () => rt.close() };
-}
+const setup = () => signedInWithBackend();
 
 /** The `<tr>` of backend `id` in `html`. */
 function rowOf(html: string, id: string): string {
