@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { sha256Hex } from "../../src/secrets/token_hash.ts";
 import { ADMIN_TOKEN, FakeClock, startTestRuntime } from "../helpers/test_runtime.ts";
-import { sessionCookie, signIn } from "./pages_client.ts";
+import { DASHBOARD_PAGES, sessionCookie, signIn } from "./pages_client.ts";
 
 const login = (token: string, extra: Record<string, string> = {}, headers = {}) =>
   new Request("http://localhost/login", {
@@ -17,18 +17,7 @@ const login = (token: string, extra: Record<string, string> = {}, headers = {}) 
 
 Deno.test("pages: every page redirects to /login without a session", async () => {
   await using rt = await startTestRuntime();
-  for (
-    const path of [
-      "/",
-      "/backends",
-      "/pools",
-      "/keys",
-      "/usage",
-      "/requests",
-      "/cooldowns",
-      "/settings",
-    ]
-  ) {
+  for (const path of DASHBOARD_PAGES) {
     const res = await rt.app.request(path);
     assert.equal(res.status, 302, path);
     const want = path === "/" ? "/login" : `/login?next=${encodeURIComponent(path)}`;

@@ -23,6 +23,18 @@ export interface PageRequest {
   csrf?: boolean;
 }
 
+/** Every dashboard page, as the navigation lists them. */
+export const DASHBOARD_PAGES = [
+  "/",
+  "/backends",
+  "/pools",
+  "/keys",
+  "/usage",
+  "/requests",
+  "/cooldowns",
+  "/settings",
+] as const;
+
 /** A signed-in client. */
 export interface PageClient {
   cookie: string;

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { ConfigFileLoader } from "../../src/config_file/config_file_loader.ts";
 import { startTestRuntime } from "../helpers/test_runtime.ts";
-import { type PageClient, signIn } from "./pages_client.ts";
+import { DASHBOARD_PAGES, type PageClient, signIn } from "./pages_client.ts";
 
 const SHA = "ab".repeat(32);
 
@@ -160,16 +160,7 @@ Deno.test("settings page: a field the file sets is disabled with the note; the o
 
 Deno.test("a refused reload shows a banner with the errors on every page until a good load", async () => {
   await using t = await setup();
-  const PAGES = [
-    "/",
-    "/backends",
-    "/pools",
-    "/keys",
-    "/usage",
-    "/requests",
-    "/cooldowns",
-    "/settings",
-  ];
+  const PAGES = DASHBOARD_PAGES;
   for (const p of PAGES) assert.doesNotMatch(await text(t.client, p), /config-error/, p);
 
   await Deno.writeTextFile(t.path, FILE.replace('"http://127.0.0.1:9/v1"', '"nope"'));
