@@ -239,9 +239,11 @@ export class Registry {
       // in-flight and health bookkeeping lands on the live entry.
       next.set(
         spec.id,
-        old
-          ? Object.assign(old, fields)
-          : { ...fields, ...seeded(health?.get(spec.id)), slots: this.#shared.slots(spec.id) },
+        old ? Object.assign(old, fields) : {
+          ...fields,
+          ...seeded(health?.get(spec.id)),
+          slots: this.#shared.slots({ owner: "backend", id: spec.id }),
+        },
       );
     }
     for (const id of this.#backends.keys()) {

@@ -12,14 +12,23 @@ import type {
   LocalBucket,
   ProbeClaim,
   SharedState,
+  SlotKey,
 } from "./shared_state.ts";
 import type { Scope, StateChange } from "./state_change.ts";
 
 /** A counter of this replica's requests in flight. */
 class LocalSlots implements InFlightSlots {
   count = 0;
+  get clusterCount(): number {
+    return this.count;
+  }
   acquire(): void {
     this.count++;
+  }
+  tryAcquire(limit: number): boolean {
+    if (this.count >= limit) return false;
+    this.count++;
+    return true;
   }
   release(): void {
     this.count--;
@@ -47,7 +56,7 @@ export class InProcessState implements SharedState {
   ): LocalBucket {
     return new TokenBucket(capacity, refillPerSecond, now);
   }
-  slots(_backendId: string): InFlightSlots {
+  slots(_key: SlotKey): InFlightSlots {
     return new LocalSlots();
   }
   clusterStatus(): ClusterStatus {

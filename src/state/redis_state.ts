@@ -19,6 +19,7 @@ import type {
   LocalBucket,
   ProbeClaim,
   SharedState,
+  SlotKey,
 } from "./shared_state.ts";
 import type { Scope, StateChange } from "./state_change.ts";
 
@@ -125,8 +126,8 @@ export class RedisState implements SharedState {
   bucket(key: BucketKey, capacity: number, refillPerSecond: number, now: number): LocalBucket {
     return this.#local.bucket(key, capacity, refillPerSecond, now);
   }
-  slots(backendId: string): InFlightSlots {
-    return this.#local.slots(backendId);
+  slots(key: SlotKey): InFlightSlots {
+    return this.#local.slots(key);
   }
 
   /** Up or down as the connection says; the replicas counted by the last beat (this one, before any). */

@@ -41,11 +41,26 @@ export interface BucketKey {
   limit: "rpm" | "tpm";
 }
 
-/** In-flight requests of one backend: this replica's count, and the cluster's when shared. */
+/** Whose in-flight requests are counted: a backend's, or (for `max_concurrent`) a client key's. */
+export interface SlotKey {
+  owner: "backend" | "key";
+  id: string;
+}
+
+/** In-flight requests of one owner: this replica's count, and the cluster's when shared. */
 export interface InFlightSlots {
   /** Requests in flight through this replica. */
   readonly count: number;
+  /**
+   * Requests in flight through every replica, as last known: this
+   * replica's own count exactly, the others' as last batched to the cluster.
+   * In process, `count`.
+   */
+  readonly clusterCount: number;
+  /** Takes a slot unconditionally (no limit on this owner). */
   acquire(): void;
+  /** Takes a slot if fewer than `limit` are in flight in the cluster; false and nothing taken otherwise. */
+  tryAcquire(limit: number): boolean;
   release(): void;
 }
 
@@ -81,8 +96,8 @@ export interface SharedState {
   claimProbe(scope: Scope, now: number): ProbeClaim;
   /** The bucket for `key`, full, to spend from synchronously. */
   bucket(key: BucketKey, capacity: number, refillPerSecond: number, now: number): LocalBucket;
-  /** The in-flight slots of a backend. */
-  slots(backendId: string): InFlightSlots;
+  /** The in-flight slots of a backend or a client key. */
+  slots(key: SlotKey): InFlightSlots;
   /** The cluster's status as last known, at no cost: for `/metrics`. */
   clusterStatus(): ClusterStatus;
   /** The cluster's status, asking the cluster (bounded in time, shared by callers close together). */

@@ -35,14 +35,26 @@ Deno.test("InProcessState.bucket() is a full token bucket with time as an argume
 
 Deno.test("InProcessState.slots() counts acquires and releases per backend", () => {
   const s = new InProcessState();
-  const a = s.slots("a");
-  const b = s.slots("b");
+  const a = s.slots({ owner: "backend", id: "a" });
+  const b = s.slots({ owner: "backend", id: "b" });
   a.acquire();
   a.acquire();
   b.acquire();
   a.release();
   assert.equal(a.count, 1);
   assert.equal(b.count, 1);
+  assert.equal(a.clusterCount, 1);
+});
+
+Deno.test("InProcessState.slots().tryAcquire() takes a slot only below the limit", () => {
+  const k = new InProcessState().slots({ owner: "key", id: "k" });
+  assert.equal(k.tryAcquire(2), true);
+  assert.equal(k.tryAcquire(2), true);
+  assert.equal(k.tryAcquire(2), false);
+  assert.equal(k.count, 2);
+  k.release();
+  assert.equal(k.tryAcquire(2), true);
+  assert.equal(k.count, 2);
 });
 
 Deno.test("InProcessState.clusterStatus() is in_process, checked or not", async () => {
