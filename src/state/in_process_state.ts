@@ -11,6 +11,7 @@ import type {
   InFlightSlots,
   LocalBucket,
   ProbeClaim,
+  ReplicaInfo,
   SharedState,
   SlotKey,
 } from "./shared_state.ts";
@@ -64,6 +65,9 @@ export class InProcessState implements SharedState {
   }
   checkClusterStatus(): Promise<ClusterStatus> {
     return Promise.resolve(ALONE);
+  }
+  replicas(): Promise<ReplicaInfo[]> {
+    return Promise.resolve([]);
   }
   close(): Promise<void> {
     return Promise.resolve();

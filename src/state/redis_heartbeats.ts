@@ -8,6 +8,7 @@
  */
 
 import { z } from "zod";
+import type { ReplicaInfo } from "./shared_state.ts";
 
 /** What a replica says of itself in its heartbeat; instants in ISO 8601. */
 export const ReplicaBeat = z.object({
@@ -18,11 +19,6 @@ export const ReplicaBeat = z.object({
   last_seen: z.string(),
 });
 export type ReplicaBeat = z.infer<typeof ReplicaBeat>;
-
-/** A replica seen alive, as its key and beat say. */
-export interface ReplicaAlive extends ReplicaBeat {
-  id: string;
-}
 
 /** The commands heartbeats need: a subset of ioredis's client. */
 export interface HeartbeatClient {
@@ -78,7 +74,7 @@ export class Heartbeats {
   readonly #every: Every;
   readonly #self: Omit<ReplicaBeat, "last_seen">;
   #stop: (() => void) | undefined;
-  #lastAlive: number | undefined;
+  #last: ReplicaInfo[] | undefined;
 
   constructor(opts: HeartbeatOptions) {
     this.#client = opts.client;
@@ -110,7 +106,12 @@ export class Heartbeats {
 
   /** How many replicas the last successful count saw (this one included); undefined before one. */
   get lastAlive(): number | undefined {
-    return this.#lastAlive;
+    return this.#last?.length;
+  }
+
+  /** The replicas the last successful count saw; undefined before one. */
+  get lastReplicas(): readonly ReplicaInfo[] | undefined {
+    return this.#last;
   }
 
   /** Beats now, then every period, until {@link stop}. */
@@ -128,15 +129,18 @@ export class Heartbeats {
     const beat: ReplicaBeat = { ...this.#self, last_seen: new Date(this.#now()).toISOString() };
     try {
       await this.#client.set(this.#key, JSON.stringify(beat), "EX", this.#ttlSeconds);
-      await this.alive();
+      await this.replicas();
       return true;
     } catch {
       return false;
     }
   }
 
-  /** The replicas whose beat has not expired, by SCAN; rejects when Redis does not answer. */
-  async alive(): Promise<ReplicaAlive[]> {
+  /**
+   * Every replica whose beat has not expired, by SCAN, oldest first, this
+   * one marked `self`; rejects when Redis does not answer.
+   */
+  async replicas(): Promise<ReplicaInfo[]> {
     const keys = new Set<string>();
     let cursor = "0";
     do {
@@ -146,14 +150,18 @@ export class Heartbeats {
     } while (cursor !== "0");
     const list = [...keys];
     const values = list.length ? await this.#client.mget(list) : [];
-    const alive: ReplicaAlive[] = [];
+    const replicas: ReplicaInfo[] = [];
     values.forEach((value, i) => {
       // Expired between SCAN and MGET, or not a beat: not alive.
       const beat = value === null ? undefined : parseBeat(value);
-      if (beat) alive.push({ id: list[i]!.slice(this.#prefixLength), ...beat });
+      const key = list[i]!;
+      if (beat) {
+        replicas.push({ id: key.slice(this.#prefixLength), ...beat, self: key === this.#key });
+      }
     });
-    this.#lastAlive = alive.length;
-    return alive;
+    replicas.sort((a, b) => a.started_at.localeCompare(b.started_at) || a.id.localeCompare(b.id));
+    this.#last = replicas;
+    return replicas;
   }
 
   /** Stops beating and takes this replica's key out, so the others count it gone at once. */

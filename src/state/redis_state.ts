@@ -18,6 +18,7 @@ import type {
   InFlightSlots,
   LocalBucket,
   ProbeClaim,
+  ReplicaInfo,
   SharedState,
   SlotKey,
 } from "./shared_state.ts";
@@ -80,6 +81,13 @@ export async function startRedisState(opts: RedisStateOptions): Promise<RedisSta
   return new RedisState(conn, heartbeats, replicaId, opts);
 }
 
+/** A count of the replicas under way or just made, and what callers read from it. */
+interface Check {
+  at: number;
+  status: Promise<ClusterStatus>;
+  replicas: Promise<ReplicaInfo[]>;
+}
+
 /** Live state for a replica linked to Redis (see the module note for what is shared yet). */
 export class RedisState implements SharedState {
   readonly mode: SharedState["mode"] = "redis";
@@ -89,7 +97,7 @@ export class RedisState implements SharedState {
   readonly #checkTimeoutMs: number;
   readonly #checkReuseMs: number;
   readonly #now: () => number;
-  #check: { at: number; status: Promise<ClusterStatus> } | undefined;
+  #check: Check | undefined;
 
   constructor(
     conn: RedisConnection,
@@ -140,19 +148,38 @@ export class RedisState implements SharedState {
 
   /** Counts the replicas now when Redis is up (within the timeout); else the last known status. */
   checkClusterStatus(): Promise<ClusterStatus> {
-    if (!this.#conn.up) return Promise.resolve(this.clusterStatus());
+    return this.#ask()?.status ?? Promise.resolve(this.clusterStatus());
+  }
+
+  /** Lists the replicas now when Redis is up (within the timeout); else the last list seen. */
+  replicas(): Promise<ReplicaInfo[]> {
+    return this.#ask()?.replicas ?? Promise.resolve(this.#lastReplicas());
+  }
+
+  /**
+   * One SCAN of the heartbeats, behind both `/healthz` and the dashboard,
+   * bounded by the timeout and reused for `checkReuseMs`; none while Redis
+   * is down (it would fail at once).
+   */
+  #ask(): Check | undefined {
+    if (!this.#conn.up) return undefined;
     const at = this.#now();
-    if (this.#check && at - this.#check.at < this.#checkReuseMs) return this.#check.status;
+    if (this.#check && at - this.#check.at < this.#checkReuseMs) return this.#check;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const status = Promise.race([
-      this.#heartbeats.alive().then(() => undefined),
+    const done = Promise.race([
+      this.#heartbeats.replicas().then(() => undefined),
       new Promise<void>((r) => timer = setTimeout(r, this.#checkTimeoutMs)),
-    ]).catch(() => {}).then(() => {
-      clearTimeout(timer);
-      return this.clusterStatus();
-    });
-    this.#check = { at, status };
-    return status;
+    ]).catch(() => {}).then(() => clearTimeout(timer));
+    this.#check = {
+      at,
+      status: done.then(() => this.clusterStatus()),
+      replicas: done.then(() => this.#lastReplicas()),
+    };
+    return this.#check;
+  }
+
+  #lastReplicas(): ReplicaInfo[] {
+    return [...this.#heartbeats.lastReplicas ?? []];
   }
 
   /** Takes this replica's heartbeat out and closes the connection. */

@@ -76,6 +76,18 @@ export type ClusterStatus =
   | { state: "in_process" }
   | { state: "up" | "down"; replicasAlive: number };
 
+/** A replica seen alive, as its heartbeat says (docs/cluster.md, "Heartbeats"); instants in ISO 8601. */
+export interface ReplicaInfo {
+  id: string;
+  host: string;
+  version: string;
+  started_at: string;
+  /** Its last beat. */
+  last_seen: string;
+  /** This replica. */
+  self: boolean;
+}
+
 /** Live state shared (or not) with other replicas. */
 export interface SharedState {
   readonly mode: SharedStateMode;
@@ -102,6 +114,13 @@ export interface SharedState {
   clusterStatus(): ClusterStatus;
   /** The cluster's status, asking the cluster (bounded in time, shared by callers close together). */
   checkClusterStatus(): Promise<ClusterStatus>;
+  /**
+   * The replicas alive, oldest first, asking the cluster like
+   * `checkClusterStatus` (bounded in time, shared by callers close
+   * together); while the cluster does not answer, the last list seen. In
+   * process, none.
+   */
+  replicas(): Promise<ReplicaInfo[]>;
   /** Stops talking to the cluster. */
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /**
  * @module redis_heartbeats_test
  * Heartbeats: the beat key, its TTL and its fields in a real redis-server;
- * counting replicas by SCAN; the timer injected; a prefix that holds glob
+ * listing replicas by SCAN; the timer injected; a prefix that holds glob
  * characters matching only itself; a beat lost to an absent Redis.
  */
 import assert from "node:assert/strict";
@@ -65,26 +65,48 @@ Deno.test({
 });
 
 Deno.test({
-  name: "Heartbeats.alive() counts every replica's beat by SCAN, and stop() takes its own out",
+  name:
+    "Heartbeats.replicas() lists every replica's beat by SCAN, oldest first, itself marked, and stop() takes its own out",
   ignore: NO_REDIS_SERVER,
   fn: async () => {
     await using r = await redis();
-    const a = beats(r.client, "a");
-    const b = beats(r.client, "b");
-    // Another cluster's beats and unrelated keys are not counted.
+    const a = beats(r.client, "a", { startedAt: T0 + 1_000, host: "box-a" });
+    const b = beats(r.client, "b", { version: "1.2.4" });
+    // Another cluster's beats and unrelated keys are not listed.
     await r.client.set("other:replica:x", "{}");
     await r.client.set("test:replicas", "1");
     await r.client.set("test:replica:garbled", "not json");
+    await r.client.set("test:replica:partial", JSON.stringify({ host: "h" }));
     assert.equal(a.lastAlive, undefined);
+    assert.equal(a.lastReplicas, undefined);
     await a.beat();
     await b.beat();
-    const alive = await a.alive();
-    assert.deepEqual(alive.map((x) => x.id).sort(), ["a", "b"]);
+    const replicas = await a.replicas();
+    assert.deepEqual(replicas, [
+      {
+        id: "b",
+        host: "box-1",
+        version: "1.2.4",
+        started_at: "2026-11-27T10:00:00.000Z",
+        last_seen: "2026-11-27T10:00:05.000Z",
+        self: false,
+      },
+      {
+        id: "a",
+        host: "box-a",
+        version: "1.2.3",
+        started_at: "2026-11-27T10:00:01.000Z",
+        last_seen: "2026-11-27T10:00:05.000Z",
+        self: true,
+      },
+    ]);
     assert.equal(a.lastAlive, 2);
-    assert.equal(alive[0]!.host, "box-1");
+    assert.deepEqual(a.lastReplicas, replicas);
+    assert.deepEqual((await b.replicas()).map((x) => [x.id, x.self]), [["b", true], ["a", false]]);
     await b.stop();
     assert.equal(await r.client.exists("test:replica:b"), 0);
-    assert.equal((await a.alive()).length, 1);
+    assert.deepEqual((await a.replicas()).map((x) => x.id), ["a"]);
+    assert.equal(a.lastAlive, 1);
   },
 });
 
@@ -104,7 +126,7 @@ Deno.test({
       }),
     );
     await hb.beat();
-    assert.deepEqual((await hb.alive()).map((x) => x.id), ["r1"]);
+    assert.deepEqual((await hb.replicas()).map((x) => x.id), ["r1"]);
   },
 });
 
