@@ -12,7 +12,7 @@ import type { BackendRecord, Managed } from "../store/rows.ts";
 import { BackendCreate, BackendPatch, slugify } from "./inputs.ts";
 import { reloadRuntime } from "./reload.ts";
 import { parseInput } from "./validate.ts";
-import { refuseManaged } from "./managed.ts";
+import { refuseCreate, refuseManaged } from "./managed.ts";
 import { isoSeconds } from "../bytes.ts";
 import type { StatusRow } from "../engine/registry.ts";
 import type { ResumeMode } from "../engine/resume_mode.ts";
@@ -57,6 +57,7 @@ export function getBackend(deps: AppDeps, id: string): BackendView {
 
 /** Validates and creates a backend. */
 export async function createBackend(deps: AppDeps, body: unknown): Promise<BackendView> {
+  refuseCreate(deps, "backend");
   const input = parseInput(BackendCreate, body);
   const { id: given, api_key, ...rest } = input;
   const duplicate = (id: string) =>

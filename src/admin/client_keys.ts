@@ -9,7 +9,7 @@ import { generateSecret, secretHint, sha256Hex } from "../secrets/token_hash.ts"
 import { KeyCreate } from "./inputs.ts";
 import { reloadRuntime } from "./reload.ts";
 import { parseInput } from "./validate.ts";
-import { refuseManaged } from "./managed.ts";
+import { refuseCreate, refuseManaged } from "./managed.ts";
 import type { Managed } from "../store/rows.ts";
 import { isoSeconds } from "../bytes.ts";
 
@@ -44,6 +44,7 @@ export async function createKey(
   deps: AppDeps,
   body: unknown,
 ): Promise<ClientKeyView & { key: string }> {
+  refuseCreate(deps, "client key");
   const input = parseInput(KeyCreate, body);
   const { id, key } = newClientKey();
   const record = {

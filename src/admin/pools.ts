@@ -8,7 +8,7 @@ import type { Pool } from "../store/rows.ts";
 import { PoolCreate, PoolPatch, slugify } from "./inputs.ts";
 import { reloadRuntime } from "./reload.ts";
 import { parseInput } from "./validate.ts";
-import { refuseManaged } from "./managed.ts";
+import { refuseCreate, refuseManaged } from "./managed.ts";
 import { isoSeconds } from "../bytes.ts";
 
 /** A pool with how many backends it holds. */
@@ -26,6 +26,7 @@ export function getPool(deps: AppDeps, id: string): PoolView {
 
 /** Validates and creates a pool. */
 export async function createPool(deps: AppDeps, body: unknown): Promise<PoolView> {
+  refuseCreate(deps, "pool");
   const input = parseInput(PoolCreate, body);
   const id = input.id ?? slugify(input.name);
   const fields = { name: input.name, priority: input.priority };

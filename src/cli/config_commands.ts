@@ -4,7 +4,7 @@
  * --name N` (docs/config.md): none starts a server or writes the database.
  */
 import { newClientKey } from "../admin/client_keys.ts";
-import type { StoredIds } from "../config_file/check_references.ts";
+import { asFileOwned, type StoredIds } from "../config_file/check_references.ts";
 import { formatIssues } from "../config_file/config_issue.ts";
 import { exportConfig } from "../config_file/export_config.ts";
 import { readConfigFile } from "../config_file/parse_config_file.ts";
@@ -49,7 +49,8 @@ export async function configCheckCommand(
   } finally {
     store?.close();
   }
-  const parsed = await readConfigFile(path, env, stored);
+  // With shared state the file is applied exclusively: what the database holds does not count.
+  const parsed = await readConfigFile(path, env, settings.redisUrl ? asFileOwned(stored) : stored);
   if (!parsed.ok) {
     output.err(formatIssues(parsed.issues));
     output.err(`${path}: ${parsed.issues.length} error(s)`);

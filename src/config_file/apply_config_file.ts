@@ -12,7 +12,7 @@ import { isoSeconds } from "../bytes.ts";
 import type { GatewayConfigPatch } from "../gateway_config.ts";
 import { secretHint } from "../secrets/token_hash.ts";
 import type { BackendFields } from "../store/backend_repo.ts";
-import type { BackendRecord } from "../store/rows.ts";
+import type { BackendRecord, ClientKeyRecord } from "../store/rows.ts";
 import type { ConfigFile, FileBackend } from "./config_schema.ts";
 
 /** Options of {@link applyConfigFile}. */
@@ -31,6 +31,8 @@ export interface ApplySummary {
   backends: number;
   keys: number;
   settings: number;
+  /** Rows made in the dashboard that an exclusive load deleted, e.g. `backend "dash"`. */
+  removedDashboardRows: string[];
 }
 
 type Deps = Pick<AppDeps, "store" | "registry" | "box" | "keyRing" | "now">;
@@ -50,6 +52,10 @@ export async function applyConfigFile(
   const owned = (m: { managed: string | null }) => opts.exclusive || m.managed === "file";
 
   const changed: string[] = [];
+  const removedDashboardRows: string[] = [];
+  const removed = (kind: string, row: { id: string; managed: string | null }) => {
+    if (row.managed !== "file") removedDashboardRows.push(`${kind} "${row.id}"`);
+  };
   // Marks still queued must land before they are cleared (as in admin/backends.ts).
   store.writes.flush();
   store.transaction(() => {
@@ -80,13 +86,17 @@ export async function applyConfigFile(
       if (owned(old) && !inFile.has(old.id)) {
         store.backends.remove(old.id);
         changed.push(old.id);
+        removed("backend", old);
       }
     }
     const poolsInFile = new Set(file.pools.map((p) => p.id));
     for (const old of pools.values()) {
-      if (owned(old) && !poolsInFile.has(old.id)) store.pools.remove(old.id);
+      if (owned(old) && !poolsInFile.has(old.id)) {
+        store.pools.remove(old.id);
+        removed("pool", old);
+      }
     }
-    applyKeys(deps, file, nowIso, owned);
+    for (const old of applyKeys(deps, file, nowIso, owned)) removed("key", old);
     applySettings(deps, file.settings);
   });
   for (const id of changed) deps.registry.clearResumeMarks(id);
@@ -96,6 +106,7 @@ export async function applyConfigFile(
     backends: file.backends.length,
     keys: file.keys.length,
     settings: Object.keys(file.settings).length,
+    removedDashboardRows,
   };
 }
 
@@ -113,19 +124,19 @@ export function releaseConfigFile(deps: Pick<AppDeps, "store">): void {
   });
 }
 
+/** Writes the file's keys; returns the stored keys it deleted. */
 function applyKeys(
   deps: Deps,
   file: ConfigFile,
   nowIso: string,
   owned: (m: { managed: string | null }) => boolean,
-): void {
+): ClientKeyRecord[] {
   const { store } = deps;
   const stored = new Map(store.keys.list().map((k) => [k.id, k]));
   const inFile = new Set(file.keys.map((k) => k.id));
   // Removed first: a hash that moved from a dropped key to a new one must be free.
-  for (const old of stored.values()) {
-    if (owned(old) && !inFile.has(old.id)) store.keys.remove(old.id);
-  }
+  const dropped = [...stored.values()].filter((old) => owned(old) && !inFile.has(old.id));
+  for (const old of dropped) store.keys.remove(old.id);
   for (const k of file.keys) {
     const old = stored.get(k.id);
     // The secret is unknown: the hint says where the key comes from instead.
@@ -138,6 +149,7 @@ function applyKeys(
     else if (old.name !== f.name || old.key_hash !== f.key_hash) store.keys.update(k.id, f);
     store.keys.setManaged(k.id, "file");
   }
+  return dropped;
 }
 
 function applySettings(deps: Deps, settings: GatewayConfigPatch): void {

@@ -17,6 +17,17 @@ export interface StoredIds {
 }
 
 /**
+ * What is stored as an exclusive load sees it (docs/config.md, "With shared
+ * state"): every row counts as the file's, so one the file does not list is
+ * deleted, not kept beside it.
+ */
+export function asFileOwned(stored: StoredIds): StoredIds {
+  const own = <T extends { managed: Managed }>(rows: readonly T[]) =>
+    rows.map((r) => ({ ...r, managed: "file" as const }));
+  return { pools: own(stored.pools), backends: own(stored.backends), keys: own(stored.keys) };
+}
+
+/**
  * Issues of a file that passed the schema, against what is stored. Rows the
  * file manages and no longer lists will be deleted, so they do not count as
  * existing; rows of the same id are taken over by the file.

@@ -9,7 +9,7 @@ import { basename, dirname, resolve } from "node:path";
 import type { AppDeps } from "../app_deps.ts";
 import { isoSeconds } from "../bytes.ts";
 import { applyConfigFile, type ApplyOptions, releaseConfigFile } from "./apply_config_file.ts";
-import type { StoredIds } from "./check_references.ts";
+import { asFileOwned, type StoredIds } from "./check_references.ts";
 import { type ConfigIssue, formatIssues } from "./config_issue.ts";
 import { readConfigFileStatus, writeConfigFileStatus } from "./config_file_status.ts";
 import type { EnvLookup } from "./env_refs.ts";
@@ -64,13 +64,31 @@ export class ConfigFileLoader {
     if (ifChanged && text !== undefined && text === this.#lastText) return undefined;
     this.#lastText = text;
     const env = this.opts.env ?? ((name: string) => Deno.env.get(name));
-    const parsed = await readConfigFile(this.path, env, storedIds(store));
+    const stored = storedIds(store);
+    const parsed = await readConfigFile(
+      this.path,
+      env,
+      this.opts.exclusive ? asFileOwned(stored) : stored,
+    );
     let result: LoadResult;
     if (parsed.ok) {
       try {
-        const summary = await applyConfigFile(this.deps, parsed.config, this.opts);
+        const { removedDashboardRows, ...counts } = await applyConfigFile(
+          this.deps,
+          parsed.config,
+          this.opts,
+        );
         result = { applied: true };
-        log.info("config file applied", { path: this.path, reason, ...summary });
+        log.info("config file applied", { path: this.path, reason, ...counts });
+        if (removedDashboardRows.length > 0) {
+          log.warn(
+            "rows made in the dashboard were deleted: with shared state the file is the only source",
+            {
+              path: this.path,
+              removed: removedDashboardRows.join(", "),
+            },
+          );
+        }
       } catch (err) {
         result = {
           applied: false,
