@@ -30,15 +30,15 @@ interface Snapshot {
   total: number;
   /** The benchmark's processes: this one, the target's tree and the others given. */
   ours: number;
-  /** The target's process tree alone. */
+  /** The targets' process trees alone. */
   target: number;
-  /** Each thread of the target's tree (`PID/TID`). */
+  /** Each thread of the targets' trees (`PID/TID`). */
   threads: Map<string, number>;
 }
 
 /** Machine and benchmark CPU ticks at one instant. */
-async function snapshot(target: number, others: number[]): Promise<Snapshot> {
-  const targetTree = await processTree(target);
+async function snapshot(targets: number[], others: number[]): Promise<Snapshot> {
+  const targetTree = [...new Set((await Promise.all(targets.map(processTree))).flat())];
   const otherTree = [Deno.pid];
   for (const pid of others) {
     for (const p of await processTree(pid)) if (!targetTree.includes(p)) otherTree.push(p);
@@ -64,7 +64,7 @@ export interface CpuUse {
   benchCpuPct: number;
   /** Share of both cores used by anything else on the machine, percent. */
   foreignCpuPct: number;
-  /** CPU the target's process tree used, in ms. */
+  /** CPU the targets' process trees used, in ms. */
   targetCpuMs: number;
   /**
    * CPU of the target's busiest thread, in ms. A Deno or Node server runs
@@ -82,14 +82,15 @@ export interface CpuWindow {
 }
 
 /**
- * Starts measuring CPU use of the machine, of the `target` process tree and
- * of the benchmark's other processes (`others` with descendants, and this one).
+ * Starts measuring CPU use of the machine, of the `targets` process trees
+ * (a configuration's processes) and of the benchmark's other processes
+ * (`others` with descendants, and this one).
  */
-export async function cpuWindow(target: number, others: number[]): Promise<CpuWindow> {
-  const start = await snapshot(target, others);
+export async function cpuWindow(targets: number[], others: number[]): Promise<CpuWindow> {
+  const start = await snapshot(targets, others);
   return {
     async end(extraTicks = 0) {
-      const now = await snapshot(target, others);
+      const now = await snapshot(targets, others);
       const ours = now.ours - start.ours + extraTicks;
       const total = Math.max(1, now.total - start.total);
       const busy = now.busy - start.busy;

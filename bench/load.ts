@@ -62,7 +62,7 @@ export async function measureLoad(
 
   const measured = async (t: Target, c: number): Promise<LoadRun> => {
     for (let attempt = 0;; attempt++) {
-      const window = await cpuWindow(t.pid, [mockPid]);
+      const window = await cpuWindow([t.pid, ...(t.companionPids ?? [])], [mockPid]);
       const res = await wrk(t, c, s.durationS);
       const cpu = await window.end(res.cpuTicks);
       const requests = Math.max(1, res.requests);

@@ -2,6 +2,7 @@
 
 import { installedVersions } from "./portkey.ts";
 import { readProc } from "./procfs.ts";
+import { findRedisServer } from "./redis_server.ts";
 import type { MachineInfo } from "./results.ts";
 
 async function firstLine(cmd: string, args: string[]): Promise<string | null> {
@@ -17,6 +18,13 @@ async function firstLine(cmd: string, args: string[]): Promise<string | null> {
   } catch {
     return null;
   }
+}
+
+/** `7.0.15` from `Redis server v=7.0.15 sha=…`, or null when there is no redis-server. */
+async function redisVersion(): Promise<string | null> {
+  const bin = findRedisServer();
+  const line = bin ? await firstLine(bin, ["--version"]) : null;
+  return line ? (/v=(\S+)/.exec(line)?.[1] ?? line) : null;
 }
 
 /** Collects the machine description for the results file. */
@@ -38,6 +46,7 @@ export async function describeMachine(): Promise<MachineInfo> {
       null,
     portkey: portkey.gateway,
     honoNodeServer: portkey.nodeServer,
+    redis: await redisVersion(),
     loadAverageAtStart: (proc.get("/proc/loadavg") ?? "").split(" ").slice(0, 3)
       .join(" "),
   };

@@ -11,6 +11,9 @@
  * content chunks 50 ms apart. Requests must carry `Authorization: Bearer
  * sk-bench`, which checks that a proxy sends its own provider key.
  *
+ * `GET /__bench/served` answers how many chat completions it has served
+ * (`{"served": N}`), so a measurement can count what reached the upstream.
+ *
  * Run alone: `deno run --allow-net bench/mock_upstream.ts [--port N]`.
  */
 
@@ -26,6 +29,9 @@ export interface MockOptions {
 
 /** The upstream key every proxy in the benchmark is configured with. */
 export const MOCK_API_KEY = "sk-bench";
+
+/** Where the mock says how many chat completions it has served. */
+export const SERVED_PATH = "/__bench/served";
 
 const encoder = new TextEncoder();
 const STREAM_SHAPE = /-s(\d+)-d(\d+)/;
@@ -127,11 +133,13 @@ export function createMockHandler(
   const defaultChunks = options.streamChunks ?? 10;
   const defaultDelay = options.chunkDelayMs ?? 0;
   const expectedAuth = `Bearer ${options.apiKey ?? MOCK_API_KEY}`;
+  let served = 0;
 
   return async (req: Request): Promise<Response> => {
     const path = new URL(req.url).pathname;
     if (req.method === "GET") {
       if (path.endsWith("/healthz")) return new Response("ok");
+      if (path === SERVED_PATH) return Response.json({ served });
       if (path.endsWith("/models")) {
         return Response.json({
           object: "list",
@@ -169,6 +177,7 @@ export function createMockHandler(
     } catch {
       return errorResponse(400, "Malformed JSON body", "invalid_request_error");
     }
+    served++;
     if (body.stream !== true) {
       return new Response(COMPLETION, { headers: JSON_HEADERS });
     }

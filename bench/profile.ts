@@ -20,11 +20,9 @@ const PERF_FLAGS = [
 
 async function start(id: string, mockUrl: string): Promise<Target> {
   if (id === "sidecar" || id === "sidecar_3x3") {
-    return await startSidecar(
-      mockUrl,
-      id === "sidecar" ? "single" : "pools",
-      PERF_FLAGS,
-    );
+    return await startSidecar(mockUrl, id === "sidecar" ? "single" : "pools", {
+      denoFlags: PERF_FLAGS,
+    });
   }
   if (id === "passthrough") {
     return await startPassthrough(mockUrl, { denoFlags: PERF_FLAGS });

@@ -9,6 +9,7 @@
 
 import { baselineTable, checksTable, headline } from "./report_checks.ts";
 import { fmtPct } from "./report_format.ts";
+import { redisTable } from "./report_redis.ts";
 import {
   addedLatencyTable,
   clientsTable,
@@ -46,6 +47,7 @@ export function renderTables(r: RunResults): string {
     `- ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, Linux ${m.kernel}`,
     `- Deno ${m.deno}, Node ${m.node ?? "–"}, nginx ${m.nginx ?? "–"}, ${m.wrk ?? "wrk –"}`,
     `- @portkey-ai/gateway ${m.portkey ?? "–"} with @hono/node-server ${m.honoNodeServer ?? "–"}`,
+    `- redis-server ${m.redis ?? "–"} (Redis mode)`,
     `- load average at start: ${m.loadAverageAtStart}; share of the cores taken by processes ` +
     `outside the benchmark during the load runs (median per configuration and connection ` +
     `count): ${fmtPct(Math.min(...foreign))} to ${fmtPct(Math.max(...foreign))}`,
@@ -72,6 +74,7 @@ export function renderTables(r: RunResults): string {
     "",
     ...checksTable(r),
     ...baselineTable(r),
+    ...redisTable(r),
     "### Throughput and latency (non-streaming chat completions)",
     "",
     ...loadTables(r),

@@ -4,6 +4,7 @@
  */
 
 import { byId, fmtInt, fmtMs, fmtPct, fmtSigned, level } from "./report_format.ts";
+import { redisHeadline } from "./report_redis.ts";
 import type { RunResults, TargetResult } from "./results.ts";
 
 /** Configurations whose figures the targets are checked for. */
@@ -183,6 +184,8 @@ export function headline(r: RunResults): string {
     );
   };
   add("Sidecar", sc);
+  const redis = redisHeadline(r);
+  if (redis) parts.push(redis);
   add("bare Deno passthrough", pass);
   add("nginx", nginx);
   add("Portkey", peer);

@@ -155,13 +155,15 @@ export function clientsTable(r: RunResults): string[] {
 }
 
 /** Makes a recorded command line readable: relative paths, `deno`, `$TMP` for temp dirs. */
-function tidyCommand(command: string, r: RunResults): string {
+export function tidyCommand(command: string, r: RunResults): string {
   const root = new URL("..", import.meta.url).pathname;
   return command
     .replaceAll(r.machine.denoPath ?? "\0", "deno")
     .replaceAll(root, "")
     .replace(/\/tmp\/sidecar-bench-[\w-]+/g, "$TMP")
     .replace(/http:\/\/127\.0\.0\.1:\d+/g, "http://127.0.0.1:<mock port>")
+    .replace(/redis:\/\/127\.0\.0\.1:\d+/g, "redis://127.0.0.1:<redis port>")
+    .replace(/--port \d+ --bind/g, "--port <redis port> --bind")
     .replace(/SIDECAR_ADMIN_TOKEN=\S+/, "SIDECAR_ADMIN_TOKEN=<token>");
 }
 
@@ -186,7 +188,8 @@ export function commandsSection(r: RunResults): string[] {
       "`post.lua` (headers differ per configuration):",
       "",
       "```lua",
-      r.wrkScript.trim(),
+      // A Sidecar that could not make a client key is driven with its (random, per-run) admin token.
+      r.wrkScript.trim().replace(/Bearer bench-admin-[\w-]+/g, "Bearer <admin token>"),
       "```",
     );
   }

@@ -1,5 +1,6 @@
 /** @module The shape of a benchmark run's raw results (bench/results/*.json). */
 
+import type { ClusterLimitResult } from "./cluster_limit.ts";
 import type { CpuUse } from "./cpu.ts";
 import type { FetchLoadResult } from "./fetch_load.ts";
 import type { SoakResult } from "./soak.ts";
@@ -72,6 +73,8 @@ export interface MachineInfo {
   wrk: string | null;
   portkey: string | null;
   honoNodeServer: string | null;
+  /** redis-server's version; absent in results recorded before Redis mode was measured. */
+  redis?: string | null;
   loadAverageAtStart: string;
   /** The deno binary, so recorded command lines can say `deno`. */
   denoPath?: string;
@@ -106,4 +109,6 @@ export interface RunResults {
   targets: TargetResult[];
   /** The upstream-client study: passthrough variants side by side. */
   clients: TargetResult[];
+  /** The cluster's rate limit with several Sidecars on one Redis, when measured. */
+  cluster?: ClusterLimitResult;
 }

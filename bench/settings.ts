@@ -51,12 +51,27 @@ export const MODES: Record<Mode, ModeSettings> = {
   },
 };
 
+/**
+ * Redis mode against in process: `sidecar_redis` is `sidecar` (same
+ * backend, same `rpm_limit`, same client key, same body) with
+ * `SIDECAR_REDIS_URL` set, on a redis-server the bench starts.
+ */
+export const REDIS_PAIR = { inProcess: "sidecar", redis: "sidecar_redis" } as const;
+
 /** Every configuration, in table order. */
-export const ALL_TARGETS = ["direct", "nginx", "passthrough", "sidecar", "sidecar_3x3", "portkey"];
+export const ALL_TARGETS = [
+  "direct",
+  "nginx",
+  "passthrough",
+  "sidecar",
+  REDIS_PAIR.redis,
+  "sidecar_3x3",
+  "portkey",
+];
 /** Sidecar from the `--baseline` checkout. */
 export const BASELINE_TARGET = "sidecar_baseline";
-/** The smoke mode's configurations: none needs wrk, nginx or Portkey. */
-export const SMOKE_TARGETS = ["direct", "passthrough", "sidecar", "sidecar_3x3"];
+/** The smoke mode's configurations: none needs wrk, nginx or Portkey (Redis mode: redis-server). */
+export const SMOKE_TARGETS = ["direct", "passthrough", "sidecar", REDIS_PAIR.redis, "sidecar_3x3"];
 /** Soaked configurations: Sidecar, and the bare passthrough as the control. */
 export const SOAK_TARGETS = ["sidecar", "passthrough"];
 /** Connection counts of the upstream-client study. */
@@ -70,6 +85,7 @@ export const LABELS: Record<string, string> = {
   sidecar: "Sidecar, 1 backend",
   sidecar_3x3: "Sidecar, 3 pools × 3 backends",
   sidecar_baseline: "Sidecar, 1 backend, baseline tree",
+  sidecar_redis: "Sidecar, 1 backend, Redis mode",
   portkey: "Portkey gateway (Node)",
 };
 
@@ -96,6 +112,11 @@ export interface Flags {
   out: string;
   report: boolean;
   /**
+   * The cluster rate-limit measurement (3 Sidecars on one Redis): on by
+   * default in quick and full runs that measure Redis mode.
+   */
+  cluster: boolean;
+  /**
    * Another checkout of Sidecar (e.g. `git worktree add /tmp/base HEAD~3`)
    * measured as `sidecar_baseline` beside this tree's, so a change's
    * before and after come from the same run.
@@ -104,7 +125,7 @@ export interface Flags {
 }
 
 const KNOWN =
-  /^--(smoke|quick|full|soak|no-soak|clients|no-clients|no-report|targets=.*|out=.*|baseline=.+)$/;
+  /^--(smoke|quick|full|soak|no-soak|clients|no-clients|cluster|no-cluster|no-report|targets=.*|out=.*|baseline=.+)$/;
 
 /** Parses `deno task bench` flags; throws on an unknown flag or target. */
 export function parseFlags(args: string[]): Flags {
@@ -134,6 +155,8 @@ export function parseFlags(args: string[]): Flags {
     targets,
     out: value("--out") ?? new URL("results", import.meta.url).pathname,
     report: mode !== "smoke" && !has("--no-report"),
+    cluster: mode !== "smoke" &&
+      (has("--cluster") || (targets.includes(REDIS_PAIR.redis) && !has("--no-cluster"))),
     ...(baseline !== undefined && { baseline }),
   };
 }

@@ -1,7 +1,10 @@
 /**
  * @module Sidecar under test, configured through its admin API (docs/api.md)
  * with either one backend or 3 pools × 3 backends, all pointing at
- * the mock, rate limits set out of the way.
+ * the mock, rate limits set out of the way: every backend has an
+ * `rpm_limit` (1,000,000) that a run never reaches, so every request still
+ * takes a token from its bucket (in Redis mode, from the lease of the
+ * cluster's bucket).
  */
 
 import { spawnChild } from "./child.ts";
@@ -82,18 +85,48 @@ async function admin(
   return text ? JSON.parse(text) : null;
 }
 
-/**
- * Starts Sidecar on a free port with a fresh data dir and configures it
- * against the mock. `root` is the checkout to run (default: this one; the
- * bench's `--baseline` passes another, measured as `sidecar_baseline`).
- */
+/** Options of {@link startSidecar}. */
+export interface SidecarOptions {
+  /** Extra `deno run` flags (say, V8 flags for profiling). */
+  denoFlags?: string[];
+  /**
+   * The checkout to run (default: this one; the bench's `--baseline` passes
+   * another, measured as `sidecar_baseline`).
+   */
+  root?: string;
+  /** `SIDECAR_REDIS_URL`: Redis mode, measured as `sidecar_redis`. */
+  redisUrl?: string;
+  /** Every backend's `rpm_limit`. @default 1_000_000, never reached by a run */
+  rpmLimit?: number;
+}
+
+/** The id and table name of a Sidecar configuration. */
+async function identity(
+  layout: SidecarLayout,
+  o: SidecarOptions,
+  checkout: string,
+): Promise<{ id: string; label: string }> {
+  if (checkout !== repoRoot) {
+    return {
+      id: "sidecar_baseline",
+      label: `Sidecar, 1 backend, baseline tree (${await describeCheckout(checkout)})`,
+    };
+  }
+  if (o.redisUrl !== undefined) {
+    return { id: "sidecar_redis", label: "Sidecar, 1 backend, Redis mode" };
+  }
+  return layout === "single"
+    ? { id: "sidecar", label: "Sidecar, 1 backend" }
+    : { id: "sidecar_3x3", label: "Sidecar, 3 pools × 3 backends" };
+}
+
+/** Starts Sidecar on a free port with a fresh data dir and configures it against the mock. */
 export async function startSidecar(
   mockUrl: string,
   layout: SidecarLayout,
-  denoFlags: string[] = [],
-  root: string = repoRoot,
+  o: SidecarOptions = {},
 ): Promise<Target> {
-  const baseline = root !== repoRoot;
+  const root = o.root ?? repoRoot;
   const checkout = root.endsWith("/") ? root : `${root}/`;
   const dataDir = await Deno.makeTempDir({ prefix: "sidecar-bench-data-" });
   const token = `bench-admin-${crypto.randomUUID()}`;
@@ -103,7 +136,7 @@ export async function startSidecar(
     args: [
       "run",
       "-A",
-      ...denoFlags,
+      ...(o.denoFlags ?? []),
       `${checkout}main.ts`,
       "serve",
       "--host",
@@ -113,7 +146,11 @@ export async function startSidecar(
       "--data-dir",
       dataDir,
     ],
-    env: { SIDECAR_ADMIN_TOKEN: token, SIDECAR_LOG_LEVEL: "warn" },
+    env: {
+      SIDECAR_ADMIN_TOKEN: token,
+      SIDECAR_LOG_LEVEL: "warn",
+      ...(o.redisUrl !== undefined && { SIDECAR_REDIS_URL: o.redisUrl }),
+    },
     // The project's deno.json (import map) is found from the repo root, never bench/package.json.
     cwd: checkout,
     timeoutMs: 60000,
@@ -144,7 +181,7 @@ export async function startSidecar(
         pool_id: b.pool,
         models: ["*"],
         weight: 1,
-        rpm_limit: 1_000_000,
+        rpm_limit: o.rpmLimit ?? 1_000_000,
       });
     }
     // A client key exercises the normal key lookup; the admin token is the fallback.
@@ -159,17 +196,13 @@ export async function startSidecar(
     } catch {
       // Keep the admin token, which the contract accepts as a client key too.
     }
+    const redisEnv = o.redisUrl !== undefined ? `SIDECAR_REDIS_URL=${o.redisUrl} ` : "";
     const target: Target = {
-      id: baseline ? "sidecar_baseline" : layout === "single" ? "sidecar" : "sidecar_3x3",
-      label: baseline
-        ? `Sidecar, 1 backend, baseline tree (${await describeCheckout(checkout)})`
-        : layout === "single"
-        ? "Sidecar, 1 backend"
-        : "Sidecar, 3 pools × 3 backends",
+      ...(await identity(layout, o, checkout)),
       url: base + CHAT_PATH,
       headers: { authorization: `Bearer ${clientKey}` },
       pid: child.pid,
-      command: `SIDECAR_ADMIN_TOKEN=… SIDECAR_LOG_LEVEL=warn ${child.command}`,
+      command: `${redisEnv}SIDECAR_ADMIN_TOKEN=… SIDECAR_LOG_LEVEL=warn ${child.command}`,
       stop,
     };
     return target;

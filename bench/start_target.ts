@@ -3,6 +3,7 @@
 import type { Child } from "./child.ts";
 import { findNginx, startNginx } from "./nginx.ts";
 import { ensurePortkeyInstalled, startPortkey } from "./portkey.ts";
+import { startRedisServer } from "./redis_server.ts";
 import { sidecarPresent, startSidecar } from "./sidecar.ts";
 import { directTarget, startPassthrough, type Target } from "./target.ts";
 
@@ -29,11 +30,40 @@ export async function startTarget(
       return await startSidecar(mock.url, id === "sidecar" ? "single" : "pools");
     case "sidecar_baseline":
       if (!baseline) throw new Error("no --baseline=DIR given");
-      return await startSidecar(mock.url, "single", [], baseline);
+      return await startSidecar(mock.url, "single", { root: baseline });
+    case "sidecar_redis":
+      if (!(await sidecarPresent())) throw new Error("main.ts does not exist yet");
+      return await startSidecarOnRedis(mock.url);
     case "portkey":
       await ensurePortkeyInstalled(log);
       return await startPortkey(mock.url);
     default:
       throw new Error(`Unknown configuration "${id}"`);
   }
+}
+
+/**
+ * `sidecar_redis`: the `sidecar` configuration in Redis mode, on a
+ * redis-server of its own (fresh for each start, so a soak or a restart
+ * never inherits leases or counters), stopped with it.
+ */
+async function startSidecarOnRedis(mockUrl: string): Promise<Target> {
+  const redis = await startRedisServer();
+  let sidecar: Target;
+  try {
+    sidecar = await startSidecar(mockUrl, "single", { redisUrl: redis.url });
+  } catch (e) {
+    await redis.stop();
+    throw e;
+  }
+  return {
+    ...sidecar,
+    companionPids: [redis.pid],
+    command: `${redis.command} & ${sidecar.command}`,
+    async stop() {
+      // Sidecar first: it takes its heartbeat out of Redis on the way down.
+      await sidecar.stop();
+      await redis.stop();
+    },
+  };
 }

@@ -21,6 +21,12 @@ export interface Target {
   headers: Record<string, string>;
   /** The process whose resident memory (with its descendants) is the target's. */
   pid: number;
+  /**
+   * Processes of the configuration that are not descendants of `pid`
+   * (Sidecar's redis-server): their CPU is the configuration's, not noise
+   * from the machine. Their memory is not counted: it is not the gateway's.
+   */
+  companionPids?: number[];
   /** The command line that started it, for the record. */
   command: string;
   stop(): Promise<void>;

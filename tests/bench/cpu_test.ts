@@ -37,7 +37,7 @@ Deno.test("cpuWindow: the busiest thread is one thread's CPU, not the process's"
     { type: "module" },
   );
   try {
-    const window = await cpuWindow(Deno.pid, []);
+    const window = await cpuWindow([Deno.pid], []);
     const workerDone = new Promise<number>((resolve) => worker.onmessage = (e) => resolve(e.data));
     worker.postMessage(300);
     assert.ok(spin(300) > 0);
