@@ -384,3 +384,19 @@ Deno.test("MockAnthropic takes a function script that picks by request, and answ
     assert.equal((await client.messages.create(ask("x"))).stop_reason, "end_turn");
   });
 });
+
+Deno.test("MockAnthropic stallAfter keeps a stream open after N deltas until the client leaves", async () => {
+  await withMock(async (mock) => {
+    mock.script({ kind: "answer", text: "one two three", stallAfter: 1, delayMs: 1 });
+    const res = await post(mock, ask("x", { stream: true }));
+    const reader = res.body!.getReader();
+    let text = "";
+    while (!text.includes('"text":"one"')) {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+    }
+    assert.ok(!text.includes(" two"), "nothing after the stall");
+    await reader.cancel();
+    await mock.requests[0]?.closed;
+  });
+});
