@@ -111,6 +111,12 @@ export async function boot(
     };
     await reloadRuntime(deps, store.health.loadAll());
     registry.loadResumeMarks(store.resumeMarks.loadAll());
+    // Once the table is loaded, so that the cluster's cooldowns find their backends.
+    await cluster.attach({
+      onChange: (change) => registry.applyRemote(change, now()),
+      liveScopes: () => registry.liveScopes(now()),
+      probeTimeoutMs: () => registry.policy.probeTimeoutMs,
+    });
     return { deps, admin, close };
   } catch (err) {
     void close();
@@ -121,8 +127,7 @@ export async function boot(
 /**
  * Where live state lives (docs/cluster.md): this process, or, with
  * SIDECAR_REDIS_URL, a Redis shared with the other replicas. Redis down is a
- * degraded start, never a failed one; in this version Redis carries
- * heartbeats and health only.
+ * degraded start, never a failed one.
  */
 async function openSharedState(settings: Settings, log: Logger): Promise<SharedState> {
   if (!settings.redisUrl) return new InProcessState();

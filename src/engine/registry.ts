@@ -452,6 +452,29 @@ export class Registry {
     this.#onHealth(b.id, next, { ...(started ? { started } : {}), now, model, remote: true });
   }
 
+  /**
+   * This replica's scopes that are not healthy (cooling, probing, paused),
+   * as the changes that would tell another replica of them: what a shared
+   * state merges into the cluster when its link (re)opens (docs/cluster.md,
+   * "Reconciliation"). A pause is a pause; the rest carry no event data,
+   * which lives in SQLite. Failures below the threshold are not included:
+   * they stay each replica's own count.
+   */
+  liveScopes(now: number): StateChange[] {
+    const out: StateChange[] = [];
+    for (const b of this.#backends.values()) {
+      const own = b.health.health;
+      if (own.state === "paused") out.push({ kind: "pause", backendId: b.id, at: own.since });
+      else if (own.state !== "healthy") {
+        out.push(healthChange(b.id, undefined, b.health, undefined, now));
+      }
+      for (const [model, h] of b.modelHealth) {
+        if (h.health.state !== "healthy") out.push(healthChange(b.id, model, h, undefined, now));
+      }
+    }
+    return out;
+  }
+
   /** Charges real token usage to the backend's TPM bucket. */
   chargeTokens(id: string, tokens: number, now: number): void {
     if (tokens > 0) this.#backends.get(id)?.tpm?.charge(now, tokens);

@@ -1,8 +1,9 @@
 /**
  * @module in_process_state
  * Live state in this process only: today's behaviour, at no extra cost.
- * Nothing to publish, nothing to hear, every probe claim granted (the
- * registry's own claim is the only one), buckets are plain token buckets.
+ * Nothing to publish, nothing to hear or catch up with, every probe claim
+ * granted (the registry's own claim is the only one), buckets are plain
+ * token buckets.
  */
 import { TokenBucket } from "../engine/token_bucket.ts";
 import type {
@@ -12,8 +13,10 @@ import type {
   LocalBucket,
   ProbeClaim,
   ReplicaInfo,
+  SharedScopeRow,
   SharedState,
   SlotKey,
+  StateOwner,
 } from "./shared_state.ts";
 import type { Scope, StateChange } from "./state_change.ts";
 
@@ -36,15 +39,14 @@ class LocalSlots implements InFlightSlots {
   }
 }
 
-const UNSUBSCRIBED = () => {};
 const ALONE: ClusterStatus = { state: "in_process" };
 
 /** {@link SharedState} for one Sidecar on its own. */
 export class InProcessState implements SharedState {
   readonly mode: SharedState["mode"] = "in_process";
   publish(_change: StateChange): void {}
-  subscribe(_onChange: (change: StateChange) => void): () => void {
-    return UNSUBSCRIBED;
+  attach(_owner: StateOwner): Promise<void> {
+    return Promise.resolve();
   }
   claimProbe(_scope: Scope, _now: number): ProbeClaim {
     return true;
@@ -67,6 +69,9 @@ export class InProcessState implements SharedState {
     return Promise.resolve(ALONE);
   }
   replicas(): Promise<ReplicaInfo[]> {
+    return Promise.resolve([]);
+  }
+  sharedCooldowns(): Promise<SharedScopeRow[]> {
     return Promise.resolve([]);
   }
   close(): Promise<void> {

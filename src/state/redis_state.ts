@@ -3,13 +3,15 @@
  * {@link SharedState} in Redis mode, as far as it is built (docs/cluster.md,
  * "Status"): the connection to Redis and this replica's heartbeat, so that
  * `/healthz` and `/metrics` say whether Redis is up and how many replicas are
- * alive. Cooldowns, probes, buckets and slots are still this replica's own:
- * they are handed to an {@link InProcessState} until their Redis
- * implementation lands, so nothing a request does waits on Redis yet.
+ * alive; cooldowns of both scopes, their probes, clear and pause, shared
+ * through {@link RedisHealth}. Buckets and slots are still this replica's
+ * own: they are handed to an {@link InProcessState} until their Redis
+ * implementation lands.
  */
 import type { Logger } from "../log.ts";
 import { InProcessState } from "./in_process_state.ts";
 import { type Every, Heartbeats } from "./redis_heartbeats.ts";
+import { RedisHealth } from "./redis_health.ts";
 import { RedisConnection, type RedisConnectionOptions } from "./redis_connection.ts";
 import { parseRedisUrl } from "./redis_url.ts";
 import type {
@@ -19,8 +21,10 @@ import type {
   LocalBucket,
   ProbeClaim,
   ReplicaInfo,
+  SharedScopeRow,
   SharedState,
   SlotKey,
+  StateOwner,
 } from "./shared_state.ts";
 import type { Scope, StateChange } from "./state_change.ts";
 
@@ -67,7 +71,9 @@ export async function startRedisState(opts: RedisStateOptions): Promise<RedisSta
     now,
     ...opts.heartbeat,
   });
-  opts.log.info("shared state in redis: heartbeats and health only in this version", {
+  // Built before the first attempt ends, so its subscriber connects alongside.
+  const health = new RedisHealth({ conn, prefix: opts.prefix, replicaId, now });
+  opts.log.info("shared state in redis: cooldowns shared, limits still per replica", {
     redis: target.display,
     prefix: opts.prefix,
     replica: replicaId,
@@ -78,7 +84,7 @@ export async function startRedisState(opts: RedisStateOptions): Promise<RedisSta
   });
   await conn.settled(opts.settleMs ?? 1_000);
   heartbeats.start();
-  return new RedisState(conn, heartbeats, replicaId, opts);
+  return new RedisState(conn, heartbeats, health, replicaId, opts);
 }
 
 /** A count of the replicas under way or just made, and what callers read from it. */
@@ -94,6 +100,7 @@ export class RedisState implements SharedState {
   readonly #local = new InProcessState();
   readonly #conn: RedisConnection;
   readonly #heartbeats: Heartbeats;
+  readonly #health: RedisHealth;
   readonly #checkTimeoutMs: number;
   readonly #checkReuseMs: number;
   readonly #now: () => number;
@@ -102,11 +109,13 @@ export class RedisState implements SharedState {
   constructor(
     conn: RedisConnection,
     heartbeats: Heartbeats,
+    health: RedisHealth,
     readonly replicaId: string,
     opts: Pick<RedisStateOptions, "checkTimeoutMs" | "checkReuseMs" | "now"> = {},
   ) {
     this.#conn = conn;
     this.#heartbeats = heartbeats;
+    this.#health = health;
     this.#checkTimeoutMs = opts.checkTimeoutMs ?? 500;
     this.#checkReuseMs = opts.checkReuseMs ?? 1_000;
     this.#now = opts.now ?? Date.now;
@@ -123,13 +132,16 @@ export class RedisState implements SharedState {
   }
 
   publish(change: StateChange): void {
-    this.#local.publish(change);
+    this.#health.publish(change);
   }
-  subscribe(onChange: (change: StateChange) => void): () => void {
-    return this.#local.subscribe(onChange);
+  attach(owner: StateOwner): Promise<void> {
+    return this.#health.attach(owner);
   }
   claimProbe(scope: Scope, now: number): ProbeClaim {
-    return this.#local.claimProbe(scope, now);
+    return this.#health.claimProbe(scope, now);
+  }
+  sharedCooldowns(): Promise<SharedScopeRow[]> {
+    return this.#health.sharedCooldowns();
   }
   bucket(key: BucketKey, capacity: number, refillPerSecond: number, now: number): LocalBucket {
     return this.#local.bucket(key, capacity, refillPerSecond, now);
@@ -182,8 +194,9 @@ export class RedisState implements SharedState {
     return [...this.#heartbeats.lastReplicas ?? []];
   }
 
-  /** Takes this replica's heartbeat out and closes the connection. */
+  /** Stops hearing the cluster, takes this replica's heartbeat out and closes the connection. */
   async close(): Promise<void> {
+    this.#health.close();
     // While down the delete fails at once; the key then expires with its TTL.
     await this.#heartbeats.stop();
     await this.#conn.close();

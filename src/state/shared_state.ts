@@ -88,6 +88,32 @@ export interface ReplicaInfo {
   self: boolean;
 }
 
+/**
+ * What a shared state needs of the registry it serves (docs/cluster.md,
+ * "The seam"): where changes from elsewhere go, this replica's own live
+ * scopes to merge into the cluster whenever the link (re)opens, and how long
+ * a probe may be out, which is how long a cluster-wide claim holds.
+ */
+export interface StateOwner {
+  /** Applies a change made elsewhere, or the cluster's copy of a scope (`Registry.applyRemote`). */
+  onChange(change: StateChange): void;
+  /** This replica's scopes that are not healthy, as changes (`Registry.liveScopes`). */
+  liveScopes(): StateChange[];
+  /** The probe timeout in force, ms. */
+  probeTimeoutMs(): number;
+}
+
+/** One scope that is not healthy in the cluster's copy (docs/cluster.md, "Cooldowns in Redis"). */
+export interface SharedScopeRow {
+  backend_id: string;
+  /** The upstream model of a pair scope; null for the backend's own scope. */
+  model: string | null;
+  state: "cooling" | "probing" | "paused";
+  /** Epoch ms when a cooling scope's cooldown ends (past: its probe is due); null while probing or paused. */
+  until: number | null;
+  consecutive_429: number;
+}
+
 /** Live state shared (or not) with other replicas. */
 export interface SharedState {
   readonly mode: SharedStateMode;
@@ -95,11 +121,18 @@ export interface SharedState {
    * Tells the other replicas of a change made here. Fire-and-forget: never
    * awaited. A shared implementation merges a cooldown into the cluster's
    * copy atomically (extend, never shorten) before telling the others, and
-   * hands back through `subscribe` a cluster state that is later than ours.
+   * hands a cluster state that is later than ours back to the owner's
+   * `onChange`, like a change from elsewhere.
    */
   publish(change: StateChange): void;
-  /** Hears changes made by other replicas (never this one's own); returns the unsubscribe. */
-  subscribe(onChange: (change: StateChange) => void): () => void;
+  /**
+   * Takes the registry it serves (once, at boot, after the routing table is
+   * loaded): changes made by other replicas (never this one's own) go to
+   * its `onChange` from then on. Resolves once this replica has caught up
+   * with the cluster (its live scopes merged in, the cluster's applied), or
+   * at once when there is no cluster to ask.
+   */
+  attach(owner: StateOwner): Promise<void>;
   /**
    * Claims the one half-open probe of `scope` in the whole cluster, called
    * when this replica's own copy says the scope is due one. In process the
@@ -121,6 +154,12 @@ export interface SharedState {
    * process, none.
    */
   replicas(): Promise<ReplicaInfo[]>;
+  /**
+   * Every scope that is not healthy in the cluster's copy, for the
+   * dashboard; rejects when the cluster does not answer. In process, none
+   * (the registry's own status is the whole truth).
+   */
+  sharedCooldowns(): Promise<SharedScopeRow[]>;
   /** Stops talking to the cluster. */
   close(): Promise<void>;
 }

@@ -15,13 +15,17 @@ Deno.test("InProcessState.claimProbe() grants every claim synchronously", () => 
   assert.equal(s.claimProbe({ backendId: "a", model: "gpt-4o" }, T0), true);
 });
 
-Deno.test("InProcessState.subscribe() never calls back, publish() goes nowhere", () => {
+Deno.test("InProcessState.attach() never calls back or asks, publish() goes nowhere, no shared cooldowns", async () => {
   const s = new InProcessState();
-  let heard = 0;
-  const off = s.subscribe(() => heard++);
+  let asked = 0;
+  await s.attach({
+    onChange: () => asked++,
+    liveScopes: () => (asked++, []),
+    probeTimeoutMs: () => (asked++, 1),
+  });
   s.publish({ kind: "clear", backendId: "a", at: T0 });
-  off();
-  assert.equal(heard, 0);
+  assert.equal(asked, 0);
+  assert.deepEqual(await s.sharedCooldowns(), []);
 });
 
 Deno.test("InProcessState.bucket() is a full token bucket with time as an argument", () => {
