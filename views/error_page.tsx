@@ -3,7 +3,7 @@
  * A page for an error met outside an htmx swap (a bad link, a refused post).
  */
 import type { FC } from "hono/jsx";
-import { BareLayout, Layout } from "./layout.tsx";
+import { BareLayout, Layout, type SharedStateBanner } from "./layout.tsx";
 import { Notice } from "./notice.tsx";
 
 const TITLES: Record<number, string> = {
@@ -22,6 +22,8 @@ export const ErrorPage: FC<{
   version: string;
   /** The config file's refused reload: signed-in pages show it (see {@link Layout}). */
   configError?: { path: string; error: string } | undefined;
+  /** The shared state in Redis mode: signed-in pages show it (see {@link Layout}). */
+  sharedState?: SharedStateBanner | undefined;
 }> = (p) => {
   const title = TITLES[p.status] ?? "Something went wrong";
   const body = (
@@ -43,6 +45,7 @@ export const ErrorPage: FC<{
         csrf={p.session.csrf}
         version={p.version}
         configError={p.configError}
+        sharedState={p.sharedState}
       >
         {body}
       </Layout>

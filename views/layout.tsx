@@ -16,7 +16,8 @@ export type Section =
   | "usage"
   | "requests"
   | "cooldowns"
-  | "settings";
+  | "settings"
+  | "cluster";
 
 const DOCTYPE = raw("<!DOCTYPE html>");
 
@@ -30,6 +31,9 @@ const NAV: readonly [Section, string, string][] = [
   ["cooldowns", "/cooldowns", "Cooldowns"],
   ["settings", "/settings", "Settings"],
 ];
+
+/** Shown only while replicas share state: a Sidecar alone has no cluster to look at. */
+const CLUSTER_NAV: [Section, string, string] = ["cluster", "/cluster", "Cluster"];
 
 // htmx swaps 4xx/5xx bodies too: the server sends form errors (422, an
 // expected answer, not an error) and notices for the flash region. Its inline indicator styles and eval are off
@@ -56,6 +60,11 @@ export interface LayoutProps {
   version: string;
   /** The config file's last reload was refused: shown as a banner on every page. */
   configError?: { path: string; error: string } | undefined;
+  /**
+   * The shared state as last known, in Redis mode only (absent in process):
+   * the navigation gets the Cluster page, and every page a banner while it is down.
+   */
+  sharedState?: SharedStateBanner | undefined;
   /** Notice shown in the flash region on load (e.g. after a plain form post). */
   flash?: Child;
   children?: Child;
@@ -66,6 +75,23 @@ const ConfigErrorBanner: FC<{ path: string; error: string }> = (p) => (
   <div class="notice error config-error" role="alert">
     <strong>Config file {p.path} was refused; the running config is kept.</strong>
     <pre>{p.error}</pre>
+  </div>
+);
+
+/** What the layout needs of the shared state (a `ClusterStatus` of Redis mode). */
+export interface SharedStateBanner {
+  state: "up" | "down";
+  replicasAlive: number;
+}
+
+/** Redis is away: this replica serves alone, on its share of each limit. */
+const SharedStateDownBanner: FC<{ replicasAlive: number }> = (p) => (
+  <div class="notice error shared-state-down" role="alert">
+    <strong>
+      Shared state down: serving on this replica's own state; limits divided by {p.replicasAlive}
+      {" "}
+      {p.replicasAlive === 1 ? "replica" : "replicas"}.
+    </strong>
   </div>
 );
 
@@ -96,7 +122,7 @@ export const Layout: FC<LayoutProps> = (p) => (
             Sidecar
           </a>
           <nav aria-label="Sections">
-            {NAV.map(([key, href, label]) => (
+            {(p.sharedState ? [...NAV, CLUSTER_NAV] : NAV).map(([key, href, label]) => (
               <a href={href} aria-current={key === p.section ? "page" : undefined}>{label}</a>
             ))}
           </nav>
@@ -107,6 +133,9 @@ export const Layout: FC<LayoutProps> = (p) => (
         </header>
         <main>
           {p.configError ? <ConfigErrorBanner {...p.configError} /> : null}
+          {p.sharedState?.state === "down"
+            ? <SharedStateDownBanner replicasAlive={p.sharedState.replicasAlive} />
+            : null}
           <div id="flash" aria-live="polite">{p.flash}</div>
           {p.children}
         </main>

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import type { AppDeps } from "../../app_deps.ts";
 import { authRoutes } from "./auth_routes.tsx";
 import { backendPages } from "./backend_routes.tsx";
+import { clusterPages } from "./cluster_routes.tsx";
 import { keyPages } from "./key_routes.tsx";
 import { cooldownPages, requestPages } from "./observe_routes.tsx";
 import { overviewHandler } from "./overview_routes.tsx";
@@ -35,5 +36,6 @@ export function pagesApp(deps: AppDeps): Hono<PageEnv> {
   pages.route("/usage", usagePages(deps));
   pages.route("/requests", requestPages(deps));
   pages.route("/cooldowns", cooldownPages(deps));
+  pages.route("/cluster", clusterPages(deps));
   return pages;
 }

@@ -9,7 +9,7 @@ import type { Child } from "hono/jsx";
 import type { AppDeps } from "../../app_deps.ts";
 import { SidecarError } from "../../errors.ts";
 import { ErrorPage } from "../../../views/error_page.tsx";
-import { Layout, type Section } from "../../../views/layout.tsx";
+import { Layout, type Section, type SharedStateBanner } from "../../../views/layout.tsx";
 import { Notice } from "../../../views/notice.tsx";
 import type { PageEnv } from "./page_env.ts";
 import { readConfigFileStatus } from "../../config_file/config_file_status.ts";
@@ -47,6 +47,7 @@ export function page(
       version={deps.version}
       flash={meta.flash}
       configError={configError(deps)}
+      sharedState={sharedState(deps)}
     >
       {content}
     </Layout>,
@@ -58,6 +59,12 @@ export function page(
 function configError(deps: AppDeps): { path: string; error: string } | undefined {
   const file = readConfigFileStatus(deps.store.meta);
   return file?.error ? { path: file.path, error: file.error } : undefined;
+}
+
+/** The shared state as last known (no wait), in Redis mode, for the banner and the Cluster page's link. */
+function sharedState(deps: AppDeps): SharedStateBanner | undefined {
+  const status = deps.registry.sharedState.clusterStatus();
+  return status.state === "in_process" ? undefined : status;
 }
 
 /** Renders `fragment` alone with a status (for htmx swaps). */
@@ -98,6 +105,7 @@ export function errorResponse(c: Context<PageEnv>, deps: AppDeps, err: unknown):
       session={c.var.session ? { csrf: c.var.session.csrf_token } : undefined}
       version={deps.version}
       configError={c.var.session ? configError(deps) : undefined}
+      sharedState={c.var.session ? sharedState(deps) : undefined}
     />,
     status,
   ) as Response;
