@@ -82,7 +82,7 @@ export class ConfigFileLoader {
         log.info("config file applied", { path: this.path, reason, ...counts });
         if (removedDashboardRows.length > 0) {
           log.warn(
-            "rows made in the dashboard were deleted: with shared state the file is the only source",
+            "rows the config file does not list were deleted: with shared state the file is the only source",
             {
               path: this.path,
               removed: removedDashboardRows.join(", "),

@@ -99,7 +99,7 @@ Deno.test({
       assert.equal((await chat()).status, 401, "the dashboard key no longer lets anyone in");
       const said = warnings(
         rt,
-        "rows made in the dashboard were deleted: with shared state the file is the only source",
+        "rows the config file does not list were deleted: with shared state the file is the only source",
       );
       assert.equal(said.length, 1);
       assert.equal(
