@@ -4,15 +4,14 @@
  * "Status"): the connection to Redis and this replica's heartbeat, so that
  * `/healthz` and `/metrics` say whether Redis is up and how many replicas are
  * alive; cooldowns of both scopes, their probes, clear and pause, shared
- * through {@link RedisHealth}. Buckets and slots are still this replica's
- * own: they are handed to an {@link InProcessState} until their Redis
- * implementation lands.
+ * through {@link RedisHealth}; token buckets and in-flight counts held by
+ * the cluster through {@link RedisLimits}.
  */
 import type { Logger } from "../log.ts";
-import { InProcessState } from "./in_process_state.ts";
 import { type Every, Heartbeats } from "./redis_heartbeats.ts";
 import { RedisHealth } from "./redis_health.ts";
 import { RedisConnection, type RedisConnectionOptions } from "./redis_connection.ts";
+import { RedisLimits } from "./redis_limits.ts";
 import { parseRedisUrl } from "./redis_url.ts";
 import type {
   BucketKey,
@@ -73,7 +72,7 @@ export async function startRedisState(opts: RedisStateOptions): Promise<RedisSta
   });
   // Built before the first attempt ends, so its subscriber connects alongside.
   const health = new RedisHealth({ conn, prefix: opts.prefix, replicaId, now });
-  opts.log.info("shared state in redis: cooldowns shared, limits still per replica", {
+  opts.log.info("shared state in redis: cooldowns and limits shared", {
     redis: target.display,
     prefix: opts.prefix,
     replica: replicaId,
@@ -97,10 +96,10 @@ interface Check {
 /** Live state for a replica linked to Redis (see the module note for what is shared yet). */
 export class RedisState implements SharedState {
   readonly mode: SharedState["mode"] = "redis";
-  readonly #local = new InProcessState();
   readonly #conn: RedisConnection;
   readonly #heartbeats: Heartbeats;
   readonly #health: RedisHealth;
+  readonly #limits: RedisLimits;
   readonly #checkTimeoutMs: number;
   readonly #checkReuseMs: number;
   readonly #now: () => number;
@@ -111,11 +110,18 @@ export class RedisState implements SharedState {
     heartbeats: Heartbeats,
     health: RedisHealth,
     readonly replicaId: string,
-    opts: Pick<RedisStateOptions, "checkTimeoutMs" | "checkReuseMs" | "now"> = {},
+    opts: Pick<RedisStateOptions, "prefix" | "checkTimeoutMs" | "checkReuseMs" | "now">,
   ) {
     this.#conn = conn;
     this.#heartbeats = heartbeats;
     this.#health = health;
+    this.#limits = new RedisLimits({
+      conn,
+      prefix: opts.prefix,
+      replicaId,
+      replicasAlive: () => heartbeats.lastAlive,
+      now: opts.now,
+    });
     this.#checkTimeoutMs = opts.checkTimeoutMs ?? 500;
     this.#checkReuseMs = opts.checkReuseMs ?? 1_000;
     this.#now = opts.now ?? Date.now;
@@ -144,10 +150,10 @@ export class RedisState implements SharedState {
     return this.#health.sharedCooldowns();
   }
   bucket(key: BucketKey, capacity: number, refillPerSecond: number, now: number): LocalBucket {
-    return this.#local.bucket(key, capacity, refillPerSecond, now);
+    return this.#limits.bucket(key, capacity, refillPerSecond, now);
   }
   slots(key: SlotKey): InFlightSlots {
-    return this.#local.slots(key);
+    return this.#limits.slots(key);
   }
 
   /** Up or down as the connection says; the replicas counted by the last beat (this one, before any). */
@@ -194,9 +200,13 @@ export class RedisState implements SharedState {
     return [...this.#heartbeats.lastReplicas ?? []];
   }
 
-  /** Stops hearing the cluster, takes this replica's heartbeat out and closes the connection. */
+  /**
+   * Stops hearing the cluster, gives this replica's leases back and takes
+   * its in-flight counts and heartbeat out, then closes the connection.
+   */
   async close(): Promise<void> {
     this.#health.close();
+    await this.#limits.close();
     // While down the delete fails at once; the key then expires with its TTL.
     await this.#heartbeats.stop();
     await this.#conn.close();
