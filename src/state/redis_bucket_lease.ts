@@ -152,6 +152,9 @@ interface Outage {
   spent: number;
   /** Tokens taken from the cluster and not spent when it went away (the lease, less what was owed). */
   credit: number;
+  /** When Redis went away, and the cluster's tokens then as last seen (the capacity if never seen). */
+  startedAt: number;
+  clusterAtStart: number;
   /** No attempt to settle before this instant. */
   retryAt: number;
 }
@@ -169,11 +172,13 @@ interface Outage {
  * when it never answered, as for a replica started during the outage). When
  * Redis is back, one call settles: the tokens spent here less the lease
  * held when it went away are charged, and the cluster's bucket is brought
- * within what the replicas' own buckets hold together (this one's level
- * times the replicas, and not below zero but for a tpm debt). So a Redis
- * that restarted empty (every bucket full) or a bucket that refilled
- * meanwhile gives no second burst, and a long outage does not become a
- * debt that refuses traffic for as long again.
+ * within what the replicas' own buckets can hold together: at most this
+ * one's level plus the others' shares of the cluster's tokens at the start
+ * (refilled since, as if they had spent nothing), and not below zero (nor
+ * below this one's tpm debt). So a Redis that restarted empty (every bucket
+ * full again) gives no second burst, and a long outage, through which the
+ * bucket in Redis refilled, does not become a debt that refuses traffic for
+ * as long again.
  */
 export class LeasedBucket implements LocalBucket {
   readonly #link: BucketLink;
@@ -364,11 +369,20 @@ export class LeasedBucket implements LocalBucket {
     const replicas = this.#link.replicasAlive();
     const credit = this.#lease - this.#owed;
     const local = new TokenBucket(this.#capacity / replicas, this.#rate / replicas, now);
+    const clusterAtStart = this.#clusterTokens(now);
     if (this.#seen) {
-      const share = this.#clusterTokens(now) / replicas + credit;
+      const share = clusterAtStart / replicas + credit;
       local.charge(now, local.capacity - Math.min(local.capacity, share));
     }
-    this.#outage = { local, replicas, spent: 0, credit, retryAt };
+    this.#outage = {
+      local,
+      replicas,
+      spent: 0,
+      credit,
+      startedAt: now,
+      clusterAtStart,
+      retryAt,
+    };
     this.#lease = 0;
     this.#owed = 0;
   }
@@ -387,11 +401,13 @@ export class LeasedBucket implements LocalBucket {
   }
 
   #settleCall(now: number, o: Outage, want: number): LeaseCall {
-    const together = o.local.available(now) * o.replicas;
+    const level = o.local.available(now);
+    const refilled = o.clusterAtStart + (this.#rate * Math.max(0, now - o.startedAt)) / 1000;
+    const others = ((o.replicas - 1) / o.replicas) * Math.min(this.#capacity, refilled);
     return {
       want,
       debit: o.spent - o.credit,
-      bounds: { least: Math.min(0, together), most: Math.max(0, together) },
+      bounds: { least: Math.min(0, level), most: level + Math.max(0, others) },
     };
   }
 
