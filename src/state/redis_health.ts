@@ -214,6 +214,7 @@ export class RedisHealth {
     return scope.model === undefined ? base : `${base}|${scope.model}`;
   }
 
+  /** The owner's; before attach no probe is claimed here, so a probing scope has no time to keep. */
   #probeTimeoutMs(): number {
     return this.#owner?.probeTimeoutMs() ?? 0;
   }
