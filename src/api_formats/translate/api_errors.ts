@@ -24,9 +24,9 @@
  *
  * A context-length error keeps its meaning both ways: OpenAI's
  * `context_length_exceeded` (or a message naming the maximum context length)
- * becomes a message starting `prompt is too long: `, which Anthropic clients
- * such as Claude Code recognise; Anthropic's becomes the code Sidecar's
- * failover reads. The OpenAI side of each row is what Sidecar's failure
+ * becomes a message starting `prompt is too long: ` (Anthropic's own
+ * wording, which its clients look for); Anthropic's becomes the code
+ * Sidecar's failover reads. The OpenAI side of each row is what Sidecar's failure
  * classifier understands, so a translated error is classified like a native one.
  */
 import { type UpstreamError, upstreamErrorOf } from "../../proxy/upstream_error.ts";
