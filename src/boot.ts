@@ -98,7 +98,7 @@ export async function boot(
       store,
       registry,
       box,
-      keyRing: new KeyRing(admin.hash),
+      keyRing: new KeyRing(admin.hash, cluster),
       authLimiter: loadAuthLimiter(store, now()),
       log,
       metrics: new Metrics({ clusterStatus: () => cluster.clusterStatus() }),

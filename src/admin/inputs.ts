@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ResumeMode } from "../engine/resume_mode.ts";
+import { POLICY_CREATE, POLICY_PATCH, refinePolicy } from "../keys/key_policy.ts";
 
 /** Ids are slugs so they are safe in URLs, logs and HTML attributes. */
 export const Slug = z
@@ -83,9 +84,13 @@ export const PoolPatch = z.strictObject({
 });
 export type PoolPatch = z.infer<typeof PoolPatch>;
 
-/** Body of `POST /api/keys`. */
-export const KeyCreate = z.strictObject({ name: Name });
+/** Body of `POST /api/keys`: a name and the key's policy (docs/keys.md). */
+export const KeyCreate = z.strictObject({ name: Name, ...POLICY_CREATE }).superRefine(refinePolicy);
 export type KeyCreate = z.infer<typeof KeyCreate>;
+
+/** Body of `PATCH /api/keys/:id`: any of them; the whole policy is checked once merged. */
+export const KeyPatch = z.strictObject({ name: Name.optional(), ...POLICY_PATCH });
+export type KeyPatch = z.infer<typeof KeyPatch>;
 
 /** Makes a slug from a display name, for ids the caller did not give. */
 export function slugify(name: string): string {

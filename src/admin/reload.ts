@@ -21,5 +21,5 @@ export async function reloadRuntime(
   }
   registry.setConfig(store.config.load());
   registry.load(specs, store.pools.list(), deps.now(), health);
-  keyRing.setClients(store.keys.list());
+  keyRing.setClients(store.keys.list(), deps.now());
 }

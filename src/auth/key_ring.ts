@@ -2,19 +2,28 @@
  * @module key_ring
  * Client-key authentication from memory: SHA-256 hashes of the client keys
  * and the admin token. The presented secret is hashed and looked up, so no
- * stored secret is ever compared byte by byte with it.
+ * stored secret is ever compared byte by byte with it. A client key is
+ * found with its live policy and state (live_key.ts), so the request path
+ * never reads SQLite for a key.
  */
+import { LiveKey } from "../keys/live_key.ts";
 import { sha256Hex, timingSafeEqual } from "../secrets/token_hash.ts";
+import { InProcessState } from "../state/in_process_state.ts";
+import type { SharedState } from "../state/shared_state.ts";
+import type { ClientKeyRecord } from "../store/rows.ts";
 
 /** Accepted secrets whose hash is kept (more keys than this are hashed per request). */
 const MAX_CACHED = 10_000;
 
 /** Who a bearer secret belongs to. */
-export type Principal = { kind: "admin" } | { kind: "client"; keyId: string };
+export type Principal = { kind: "admin" } | { kind: "client"; key: LiveKey };
 
 /** Hashes of every accepted secret. */
 export class KeyRing {
-  #clients = new Map<string, string>();
+  /** Hash → key. */
+  #clients = new Map<string, LiveKey>();
+  /** Id → key, so a reload keeps each key's live state. */
+  #byId = new Map<string, LiveKey>();
   /**
    * Hashes of secrets that were accepted, so a key in use is hashed once,
    * not on every request (the hash was ~6% of Sidecar's own request path).
@@ -24,12 +33,34 @@ export class KeyRing {
    */
   #acceptedHashes = new Map<string, string>();
 
-  constructor(readonly adminHash: string) {}
+  /** @param shared Where the keys' buckets and slots live. @default new InProcessState() */
+  constructor(
+    readonly adminHash: string,
+    private readonly shared: SharedState = new InProcessState(),
+  ) {}
 
-  /** Replaces the client key set (hash → key id). */
-  setClients(entries: Iterable<{ id: string; key_hash: string }>): void {
-    this.#clients = new Map([...entries].map((e) => [e.key_hash, e.id]));
+  /**
+   * Replaces the client key set with the stored rows. A key whose id stays
+   * keeps its live state (buckets, in-flight slots, last use), whatever else
+   * changed, its secret included.
+   */
+  setClients(rows: Iterable<ClientKeyRecord>, now: number): void {
+    const clients = new Map<string, LiveKey>();
+    const byId = new Map<string, LiveKey>();
+    for (const row of rows) {
+      const key = (this.#byId.get(row.id) ?? new LiveKey(row.id, this.shared))
+        .apply(row, this.shared, now);
+      clients.set(row.key_hash, key);
+      byId.set(row.id, key);
+    }
+    this.#clients = clients;
+    this.#byId = byId;
     this.#acceptedHashes.clear();
+  }
+
+  /** A client key by id, as live now. */
+  client(id: string): LiveKey | undefined {
+    return this.#byId.get(id);
   }
 
   /** True when `secret` is the admin token (constant-time on the hashes). */
@@ -45,8 +76,8 @@ export class KeyRing {
     else {
       // A Map lookup by hash leaks nothing useful: timing reveals at most a
       // prefix of a SHA-256 digest, never the key.
-      const keyId = this.#clients.get(hash);
-      if (keyId !== undefined) principal = { kind: "client", keyId };
+      const key = this.#clients.get(hash);
+      if (key !== undefined) principal = { kind: "client", key };
     }
     if (principal && this.#acceptedHashes.size < MAX_CACHED) this.#acceptedHashes.set(secret, hash);
     return principal;

@@ -12,6 +12,8 @@ import { isoSeconds } from "../bytes.ts";
 import type { GatewayConfigPatch } from "../gateway_config.ts";
 import { secretHint } from "../secrets/token_hash.ts";
 import type { BackendFields } from "../store/backend_repo.ts";
+import type { ClientKeyFields } from "../store/client_key_repo.ts";
+import { policyOf } from "../keys/key_policy.ts";
 import type { BackendRecord, ClientKeyRecord } from "../store/rows.ts";
 import type { ConfigFile, FileBackend } from "./config_schema.ts";
 
@@ -140,13 +142,14 @@ function applyKeys(
   for (const k of file.keys) {
     const old = stored.get(k.id);
     // The secret is unknown: the hint says where the key comes from instead.
-    const f = {
+    const f: ClientKeyFields = {
       name: k.name,
       key_hash: k.sha256,
       key_hint: old?.key_hash === k.sha256 ? old.key_hint : "",
+      ...policyOf(k),
     };
     if (!old) store.keys.insert({ id: k.id, ...f, created_at: nowIso });
-    else if (old.name !== f.name || old.key_hash !== f.key_hash) store.keys.update(k.id, f);
+    else if (differs(old, f)) store.keys.update(k.id, f);
     store.keys.setManaged(k.id, "file");
   }
   return dropped;
@@ -178,9 +181,10 @@ async function backendFields(
   };
 }
 
-function differs(old: BackendRecord, f: BackendFields): boolean {
+/** Whether any field of `f` differs from the stored row's. */
+function differs(old: object, f: object): boolean {
   for (const [k, v] of Object.entries(f)) {
-    const was = (old as unknown as Record<string, unknown>)[k];
+    const was = (old as Record<string, unknown>)[k];
     if (JSON.stringify(was) !== JSON.stringify(v)) return true;
   }
   return false;

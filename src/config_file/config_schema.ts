@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { BackendCreate, Name, PoolCreate, Slug } from "../admin/inputs.ts";
 import { GatewayConfigPatch } from "../gateway_config.ts";
+import { POLICY_CREATE, refinePolicy } from "../keys/key_policy.ts";
 
 /** A pool in the file: an id is required, since it is what the file's rows are matched on. */
 export const FilePool = PoolCreate.extend({ id: Slug, name: Name.optional() });
@@ -16,7 +17,12 @@ export type FilePool = z.infer<typeof FilePool>;
 export const FileBackend = BackendCreate.extend({ id: Slug, name: Name.optional() });
 export type FileBackend = z.infer<typeof FileBackend>;
 
-/** A client key in the file: only the SHA-256 of its secret (`sidecar key new` prints one). */
+/**
+ * A client key in the file: only the SHA-256 of its secret (`sidecar key new`
+ * prints one), and the policy fields `POST /api/keys` takes. An `expires_at`
+ * in the past is accepted here (the key is then refused as expired): a file
+ * must not turn invalid with time.
+ */
 export const FileKey = z.strictObject({
   id: Slug,
   name: Name,
@@ -24,7 +30,8 @@ export const FileKey = z.strictObject({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, "Must be the 64 hex digits of the secret's SHA-256")
     .transform((s) => s.toLowerCase()),
-});
+  ...POLICY_CREATE,
+}).superRefine(refinePolicy);
 export type FileKey = z.infer<typeof FileKey>;
 
 /** Said for a `prices` section: costs are not computed yet, so accepting one would be a lie. */

@@ -2,11 +2,13 @@
  * @module export_config
  * The stored config as a config file (docs/config.md, "Export"): settings
  * that differ from the defaults, pools, backends with their provider key as
- * a `${SIDECAR_KEY_<ID>}` reference (never the key), client keys as hashes.
+ * a `${SIDECAR_KEY_<ID>}` reference (never the key), client keys as hashes
+ * with their policy.
  * What it writes passes `sidecar config check` once those variables are set.
  */
 import { stringify } from "yaml";
 import { DEFAULT_CONFIG, type GatewayConfig } from "../gateway_config.ts";
+import { DEFAULT_POLICY, type KeyPolicy, policyOf } from "../keys/key_policy.ts";
 import type { BackendRecord, ClientKeyRecord, Pool } from "../store/rows.ts";
 
 /** What is exported. */
@@ -20,6 +22,15 @@ export interface ExportInput {
 /** The environment variable an exported backend's key is read from. */
 export function keyVariable(backendId: string): string {
   return "SIDECAR_KEY_" + backendId.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+/** The policy fields of a key that differ from a new key's. */
+function changedPolicy(p: KeyPolicy): Partial<KeyPolicy> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) {
+    if (JSON.stringify(v) !== JSON.stringify(DEFAULT_POLICY[k as keyof KeyPolicy])) out[k] = v;
+  }
+  return out;
 }
 
 /** The YAML text, with a header naming the variables to set. */
@@ -53,7 +64,12 @@ export function exportConfig(input: ExportInput): string {
     settings,
     pools: input.pools.map((p) => ({ id: p.id, name: p.name, priority: p.priority })),
     backends,
-    keys: input.keys.map((k) => ({ id: k.id, name: k.name, sha256: k.key_hash })),
+    keys: input.keys.map((k) => ({
+      id: k.id,
+      name: k.name,
+      sha256: k.key_hash,
+      ...changedPolicy(policyOf(k)),
+    })),
   };
   const header = [
     "# Sidecar config, exported from the database (docs/config.md).",

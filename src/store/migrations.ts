@@ -141,6 +141,20 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE client_keys ADD COLUMN managed TEXT;
   ALTER TABLE config ADD COLUMN managed TEXT;
   `,
+  // v7: client-key policy (docs/keys.md). NULL limits are no limit, NULL
+  // models every model, so existing keys keep today's behaviour.
+  `
+  ALTER TABLE client_keys ADD COLUMN models TEXT;
+  ALTER TABLE client_keys ADD COLUMN rpm_limit INTEGER;
+  ALTER TABLE client_keys ADD COLUMN tpm_limit INTEGER;
+  ALTER TABLE client_keys ADD COLUMN max_concurrent INTEGER;
+  ALTER TABLE client_keys ADD COLUMN budget_usd REAL;
+  ALTER TABLE client_keys ADD COLUMN budget_period TEXT;
+  ALTER TABLE client_keys ADD COLUMN expires_at TEXT;
+  ALTER TABLE client_keys ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE client_keys ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE client_keys ADD COLUMN last_used_at TEXT;
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`. */

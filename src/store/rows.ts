@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { COOLDOWN_REASONS } from "../engine/cooldown.ts";
 import { ResumeMode } from "../engine/resume_mode.ts";
+import { BudgetPeriod, JsonObject } from "../keys/key_policy.ts";
 import { OUTCOMES } from "../proxy/request_outcome.ts";
 
 const jsonText = <T extends z.ZodType>(schema: T) =>
@@ -58,7 +59,7 @@ export const BackendRow = z.object({
 });
 export type BackendRecord = z.infer<typeof BackendRow>;
 
-/** A client key: only its SHA-256 hash and a short hint are kept. */
+/** A client key: only its SHA-256 hash and a short hint are kept, with its policy (docs/keys.md). */
 export const ClientKeyRow = z.object({
   id: z.string(),
   name: z.string(),
@@ -66,6 +67,17 @@ export const ClientKeyRow = z.object({
   key_hint: z.string(),
   managed: Managed,
   created_at: z.string(),
+  /** JSON array of globs; NULL: every model. */
+  models: jsonText(z.array(z.string())).nullable(),
+  rpm_limit: nullableInt,
+  tpm_limit: nullableInt,
+  max_concurrent: nullableInt,
+  budget_usd: z.number().nullable(),
+  budget_period: BudgetPeriod.nullable(),
+  expires_at: z.string().nullable(),
+  enabled: flag,
+  metadata: jsonText(JsonObject),
+  last_used_at: z.string().nullable(),
 });
 export type ClientKeyRecord = z.infer<typeof ClientKeyRow>;
 

@@ -720,78 +720,7 @@ Deno.test("PATCH /api/config refuses bad values with 400 naming the field, stori
 });
 
 // ------------------------------------------------------------------------ keys
-
-Deno.test("POST /api/keys returns the key once; GET never shows it; the key authenticates", async () => {
-  const { rt } = await runtime();
-  await using _ = rt;
-  const created = await data<Obj & { key: string; id: string }>(
-    rt.admin("POST", "/api/keys", { name: "ci" }),
-    201,
-  );
-  assert.deepEqual(Object.keys(created).sort(), [
-    "created_at",
-    "id",
-    "key",
-    "key_hint",
-    "managed",
-    "name",
-  ]);
-  assert.match(created.key, /^sk-sc-[A-Za-z0-9_-]{43}$/);
-  assert.match(created.id, /^key_[0-9a-f]{12}$/);
-  assert.equal(created.name, "ci");
-  assert.equal(created.key_hint, secretHint(created.key));
-  assert.equal(created.created_at, "2026-11-27T10:00:00Z");
-
-  const listRes = await rt.admin("GET", "/api/keys");
-  const listText = await listRes.text();
-  assert.ok(!listText.includes(created.key));
-  assert.ok(!listText.includes("key_hash"));
-  const { key: _key, ...view } = created;
-  assert.deepEqual(JSON.parse(listText), { data: [view] });
-
-  assert.deepEqual(rt.deps.keyRing.identify(created.key), {
-    kind: "client",
-    keyId: created.id,
-  });
-  const stored = rt.deps.store.keys.get(created.id)!;
-  assert.notEqual(stored.key_hash, created.key);
-  assert.match(stored.key_hash, /^[0-9a-f]{64}$/);
-
-  // Two keys are different.
-  const other = await data<{ key: string }>(rt.admin("POST", "/api/keys", { name: "ci" }), 201);
-  assert.notEqual(other.key, created.key);
-});
-
-Deno.test("DELETE /api/keys/:id revokes the key at once; an unknown id is a 404", async () => {
-  const { rt } = await runtime();
-  await using _ = rt;
-  const created = await data<{ key: string; id: string }>(
-    rt.admin("POST", "/api/keys", { name: "ci" }),
-    201,
-  );
-  await noContent(rt.admin("DELETE", `/api/keys/${created.id}`));
-  assert.equal(rt.deps.keyRing.identify(created.key), undefined);
-  assert.deepEqual(await data(rt.admin("GET", "/api/keys")), []);
-  await failure(rt.admin("DELETE", `/api/keys/${created.id}`), 404, null, "not_found");
-});
-
-Deno.test("POST /api/keys refuses bad bodies with 400 naming the field, storing nothing", async () => {
-  const { rt } = await runtime();
-  await using _ = rt;
-  const before = await snapshot(rt);
-  const bad: [unknown, string | null][] = [
-    [{}, "name"],
-    [{ name: "" }, "name"],
-    [{ name: 5 }, "name"],
-    [{ name: "ci", key: "sk-sc-chosen-by-caller" }, "key"],
-    [{ name: "ci", key_hash: "0".repeat(64) }, "key_hash"],
-    [[], null],
-  ];
-  for (const [body, param] of bad) {
-    await failure(rt.admin("POST", "/api/keys", JSON.stringify(body)), 400, param);
-  }
-  assert.deepEqual(await snapshot(rt), before);
-});
+// The client-key routes are in admin_keys_test.ts.
 
 // ------------------------------------------------------------------ body reading
 

@@ -13,7 +13,14 @@ import {
   pauseBackend,
   updateBackend,
 } from "../../admin/backends.ts";
-import { createKey, deleteKey, listKeys } from "../../admin/client_keys.ts";
+import {
+  createKey,
+  deleteKey,
+  getKey,
+  listKeys,
+  rotateKey,
+  updateKey,
+} from "../../admin/client_keys.ts";
 import { getConfig, getConfigFileInfo, patchConfig } from "../../admin/gateway_settings.ts";
 import { createPool, deletePool, getPool, listPools, updatePool } from "../../admin/pools.ts";
 import type { AppDeps } from "../../app_deps.ts";
@@ -79,10 +86,19 @@ export function adminApi(deps: AppDeps): Hono {
     "/keys",
     async (c) => c.json({ data: await createKey(deps, await body(c.req.raw)) }, 201),
   );
+  api.get("/keys/:id", (c) => c.json({ data: getKey(deps, c.req.param("id")) }));
+  api.patch(
+    "/keys/:id",
+    async (c) => c.json({ data: await updateKey(deps, c.req.param("id"), await body(c.req.raw)) }),
+  );
   api.delete("/keys/:id", async (c) => {
     await deleteKey(deps, c.req.param("id"));
     return c.body(null, 204);
   });
+  api.post(
+    "/keys/:id/rotate",
+    async (c) => c.json({ data: await rotateKey(deps, c.req.param("id")) }),
+  );
 
   api.route("/", observabilityRoutes(deps));
   return api;

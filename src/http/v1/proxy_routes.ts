@@ -57,7 +57,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
           id,
           started,
           model: call.model,
-          keyId: principal.kind === "client" ? principal.keyId : null,
+          keyId: principal.kind === "client" ? principal.key.id : null,
           stream: call.stream,
           attempts: [],
           backendId: null,

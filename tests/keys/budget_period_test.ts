@@ -1,0 +1,36 @@
+/**
+ * @module budget_period_test
+ * periodStart() over a table of fixed instants: UTC days, weeks from Monday,
+ * months from the 1st, and a total budget's period from the key's creation.
+ */
+import assert from "node:assert/strict";
+import { periodStart } from "../../src/keys/budget_period.ts";
+
+const at = (iso: string) => Date.parse(iso);
+const CREATED = at("2026-01-05T08:30:00Z");
+
+Deno.test("periodStart() is the UTC start of the day, the Monday, the 1st, or the key's creation", () => {
+  const cases: [Parameters<typeof periodStart>[0], string, string][] = [
+    ["day", "2026-11-27T10:00:00Z", "2026-11-27T00:00:00Z"],
+    ["day", "2026-11-27T00:00:00Z", "2026-11-27T00:00:00Z"],
+    ["day", "2026-11-27T23:59:59.999Z", "2026-11-27T00:00:00Z"],
+    // 2026-11-27 is a Friday; 2026-11-23 the Monday before it.
+    ["week", "2026-11-27T10:00:00Z", "2026-11-23T00:00:00Z"],
+    ["week", "2026-11-23T00:00:00Z", "2026-11-23T00:00:00Z"],
+    // A Sunday belongs to the week that began six days before.
+    ["week", "2026-11-29T23:00:00Z", "2026-11-23T00:00:00Z"],
+    // Across a month and a year boundary.
+    ["week", "2027-01-01T12:00:00Z", "2026-12-28T00:00:00Z"],
+    ["month", "2026-11-27T10:00:00Z", "2026-11-01T00:00:00Z"],
+    ["month", "2026-12-31T23:59:59Z", "2026-12-01T00:00:00Z"],
+    ["month", "2024-02-29T12:00:00Z", "2024-02-01T00:00:00Z"],
+    ["total", "2026-11-27T10:00:00Z", "2026-01-05T08:30:00Z"],
+  ];
+  for (const [period, now, start] of cases) {
+    assert.equal(
+      new Date(periodStart(period, at(now), CREATED)).toISOString(),
+      new Date(at(start)).toISOString(),
+      `${period} at ${now}`,
+    );
+  }
+});
