@@ -1,10 +1,12 @@
 /**
  * @module request_log
  * Accounting for one client request: the request record (handed to the
- * request writer's thread), a JSON log line, metrics, and the
- * TPM charge of the real token usage.
+ * request writer's thread), a JSON log line, metrics, the
+ * TPM charge of the real token usage, and the release of what the request's
+ * admission held (its key's in-flight slot and TPM charge).
  */
 import type { AppDeps } from "../app_deps.ts";
+import type { Admitted } from "./admission.ts";
 import { clip } from "../text_bounds.ts";
 import type { Attempt } from "../store/rows.ts";
 import type { Outcome } from "./request_outcome.ts";
@@ -24,6 +26,8 @@ export interface RequestTrace {
   ttfbMs: number | null;
   /** Set once the request is recorded, so no later path records it again. */
   recorded?: boolean;
+  /** What admission holds for the request, released when it is recorded (admission.ts). */
+  admission?: Admitted;
 }
 
 /** How it ended. */
@@ -73,6 +77,7 @@ export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): 
   deps.store.requestLog.add(entry);
   const backend = t.backendId ?? "none";
   if (t.backendId && u) deps.registry.chargeTokens(t.backendId, u.total_tokens, now);
+  t.admission?.release(t, end, now);
   deps.metrics.inc("sidecar_requests_total", { backend, outcome: end.outcome });
   if (u) {
     deps.metrics.inc("sidecar_tokens_total", { backend, kind: "prompt" }, u.prompt_tokens);

@@ -16,6 +16,7 @@ export const OUTCOMES = [
   "timeout",
   "cancelled",
   "no_backend",
+  "refused",
 ] as const;
 
 /** How a client request ended, for accounting and the dashboard. */

@@ -383,3 +383,41 @@ Deno.test("DELETE /api/keys/:id revokes the key at once; an unknown id is a 404"
   await failure(rt.admin("DELETE", `/api/keys/${created.id}`), 404, null, "not_found");
 });
 
+Deno.test("last_used_at: null until used, then the use's second, written behind once a minute", async () => {
+  const { rt, clock } = await runtime();
+  await using _ = rt;
+  const created = await data<KeyView & { key: string }>(
+    rt.admin("POST", "/api/keys", { name: "app" }),
+    201,
+  );
+  const use = async () => {
+    const r = await rt.app.request("/v1/models", {
+      headers: { authorization: `Bearer ${created.key}` },
+    });
+    assert.equal(r.status, 200, await r.text());
+  };
+  const lastUsed = async () =>
+    (await data(rt.admin("GET", `/api/keys/${created.id}`))).last_used_at;
+  const stored = () => {
+    rt.deps.store.flush();
+    return rt.deps.store.keys.get(created.id)!.last_used_at;
+  };
+  assert.equal(await lastUsed(), null);
+  clock.advance(5_000);
+  await use();
+  assert.equal(await lastUsed(), "2026-11-27T10:00:05Z");
+  assert.equal(stored(), "2026-11-27T10:00:05Z");
+  // 30 s later: the API says so at once, the disk not yet.
+  clock.advance(30_000);
+  await use();
+  assert.equal(await lastUsed(), "2026-11-27T10:00:35Z");
+  assert.equal(stored(), "2026-11-27T10:00:05Z");
+  clock.advance(30_000);
+  await use();
+  assert.equal(stored(), "2026-11-27T10:01:05Z");
+  // An edit (a reload of the key ring) keeps what memory knew.
+  clock.advance(10_000);
+  await use();
+  await data(rt.admin("PATCH", `/api/keys/${created.id}`, { name: "renamed" }));
+  assert.equal(await lastUsed(), "2026-11-27T10:01:15Z");
+});

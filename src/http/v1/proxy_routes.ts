@@ -1,7 +1,8 @@
 /**
  * @module proxy_routes
- * The OpenAI-compatible `/v1` surface: client-key auth, body checks, then
- * the attempt loop. The client's own credentials are never sent upstream.
+ * The OpenAI-compatible `/v1` surface: client-key auth, body checks,
+ * admission (the key's policy), then the attempt loop. The client's own
+ * credentials are never sent upstream.
  */
 import { type Context, Hono } from "hono";
 import type { AppDeps } from "../../app_deps.ts";
@@ -12,6 +13,14 @@ import { errorResponse } from "../error_response.ts";
 import { clip, exceedsUtf8Bytes, MAX_MODEL_BYTES } from "../../text_bounds.ts";
 import { assertJsonContentType, readBodyBytes } from "../json_body.ts";
 import { assertJsonDepth } from "../json_depth.ts";
+import {
+  admit,
+  keyAllowsModel,
+  keyUsable,
+  noteKeyUse,
+  refused,
+  Refusal,
+} from "../../proxy/admission.ts";
 import { dispatch } from "../../proxy/dispatch.ts";
 import { newRequestId } from "../../proxy/request_id.ts";
 import type { RequestTrace } from "../../proxy/request_log.ts";
@@ -34,10 +43,20 @@ export function proxyRoutes(deps: AppDeps): Hono {
 
   v1.get("/models", (c) =>
     answer(deps, c.req.raw, (id) => {
-      authenticate(deps, c.req.raw, c);
+      const principal = authenticate(deps, c.req.raw, c);
+      let models = deps.registry.models();
+      if (principal.kind === "client") {
+        // Only what this key may use, and nothing for a key that may use nothing now.
+        const key = principal.key;
+        const now = deps.now();
+        noteKeyUse(deps, key, now);
+        const refusal = keyUsable(key, now);
+        if (refusal) throw refusal;
+        models = models.filter((m) => keyAllowsModel(key, m.id));
+      }
       return Response.json({
         object: "list",
-        data: deps.registry.models().map((m) => ({
+        data: models.map((m) => ({
           id: m.id,
           object: "model",
           created: 0,
@@ -65,6 +84,9 @@ export function proxyRoutes(deps: AppDeps): Hono {
           upstreamModel: null,
           ttfbMs: null,
         };
+        const admission = admit(deps, principal, call, trace);
+        if (admission instanceof Refusal) return refused(deps, trace, admission);
+        trace.admission = admission;
         return dispatch(deps, call, trace, req.signal);
       }));
   }
