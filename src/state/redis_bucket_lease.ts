@@ -205,8 +205,14 @@ export class LeasedBucket implements LocalBucket {
     this.sync(now);
   }
 
-  /** Tokens this replica may spend now: the lease less what is owed, or its share while Redis is away. */
+  /**
+   * Tokens this replica may spend now: the lease less what is owed, or its
+   * share while Redis is away. It catches up with the link like the other
+   * calls, so a caller that decides on it alone (a tpm check) still gets
+   * its lease topped up.
+   */
   available(now: number): number {
+    this.sync(now);
     return this.#outage ? this.#outage.local.available(now) : this.#lease - this.#owed;
   }
 
