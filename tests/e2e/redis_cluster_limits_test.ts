@@ -1,0 +1,165 @@
+/**
+ * @module redis_cluster_limits_test
+ * One rate limit held by a cluster (docs/cluster.md, "Buckets"): three real
+ * Sidecar processes on one redis-server, each with the same backend (same
+ * id, so the same bucket in Redis) in front of one loopback upstream, all
+ * driven well past the backend's `rpm_limit` at once. The upstream receives
+ * what one token bucket admits, within 5%; without Redis each replica holds
+ * the whole limit and the upstream receives about three times as much.
+ */
+import assert from "node:assert/strict";
+import { type MockUpstream, startMockUpstream } from "../helpers/mock_upstream.ts";
+import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
+import { adminCall, sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
+
+const TOKEN = "sc-admin-e2e-cluster-limits";
+const RPM = 120;
+const REPLICAS = 3;
+/** Request loops per replica, and the pause after a refused request (the load stays bounded). */
+const LOOPS = 2;
+const PAUSE_MS = 50;
+
+interface Tally {
+  ok: number;
+  /** Refused by Sidecar for the limit: 429, its own error, with a Retry-After. */
+  limited: number;
+  other: string[];
+}
+
+async function chat(base: string, tally: Tally): Promise<void> {
+  const res = await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+  });
+  const text = await res.text();
+  if (res.status === 200) tally.ok++;
+  else if (
+    res.status === 429 && res.headers.has("retry-after") &&
+    JSON.parse(text).error?.code === "all_backends_unavailable"
+  ) tally.limited++;
+  else tally.other.push(`${res.status} ${text.slice(0, 200)}`);
+  if (res.status !== 200) await new Promise((r) => setTimeout(r, PAUSE_MS));
+}
+
+/** Drives every replica from LOOPS loops until `ms` have passed; returns the tallies and the window, s. */
+async function drive(
+  sidecars: SidecarProcess[],
+  ms: number,
+): Promise<{ tallies: Tally[]; windowS: number }> {
+  const tallies = sidecars.map((): Tally => ({ ok: 0, limited: 0, other: [] }));
+  const t0 = performance.now();
+  const end = t0 + ms;
+  await Promise.all(sidecars.flatMap((s, i) =>
+    Array.from({ length: LOOPS }, async () => {
+      while (performance.now() < end) await chat(s.url, tallies[i]!);
+    })
+  ));
+  return { tallies, windowS: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * A token bucket that starts full admits its capacity at once, then its
+ * refill as it comes: over a window of T seconds, capacity + rate × T. Driven
+ * past it all along, that is what reaches the upstream.
+ */
+function admittedByOneBucket(windowS: number): number {
+  return RPM + (RPM / 60) * windowS;
+}
+
+function served(upstream: MockUpstream): number {
+  return upstream.requests.filter((r) => r.path === "/v1/chat/completions").length;
+}
+
+async function startCluster(
+  dirs: string[],
+  extraEnv: Record<string, string>,
+  upstream: MockUpstream,
+): Promise<SidecarProcess[]> {
+  const env = sidecarEnv({ SIDECAR_ADMIN_TOKEN: TOKEN, SIDECAR_LOG_LEVEL: "warn", ...extraEnv });
+  const sidecars = await Promise.all(dirs.map((dir) => SidecarProcess.start(dir, env)));
+  if (extraEnv.SIDECAR_REDIS_URL) {
+    // Every replica counts the others first, so each lease is sized for three.
+    for (const s of sidecars) {
+      await until(async () => {
+        const body = await (await fetch(`${s.url}/healthz`)).json();
+        return body.shared_state === "up" && body.replicas_alive === REPLICAS;
+      });
+    }
+  }
+  for (const s of sidecars) {
+    const created = await adminCall(s.url, TOKEN, "POST", "/api/backends", {
+      id: "b1",
+      name: "B1",
+      base_url: upstream.url,
+      api_key: "sk-e2e-cluster-limits-0123456789",
+      models: ["*"],
+      rpm_limit: RPM,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+  }
+  return sidecars;
+}
+
+async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("Timed out waiting for the cluster");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function withCluster(
+  extraEnv: Record<string, string>,
+  fn: (sidecars: SidecarProcess[], upstream: MockUpstream) => Promise<void>,
+): Promise<void> {
+  const dirs = await Promise.all(
+    Array.from({ length: REPLICAS }, () => Deno.makeTempDir({ prefix: "sidecar-limits-" })),
+  );
+  const upstream = await startMockUpstream({ name: "b1" });
+  let sidecars: SidecarProcess[] = [];
+  try {
+    sidecars = await startCluster(dirs, extraEnv, upstream);
+    await fn(sidecars, upstream);
+  } finally {
+    for (const s of sidecars) await s.kill();
+    await upstream.close();
+    for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name:
+    "three sidecars on one redis-server driven past a backend's rpm_limit: the upstream receives what one bucket admits, within 5%",
+  ignore: NO_REDIS_SERVER,
+  fn: async () => {
+    await using redis = await RedisServer.start();
+    await withCluster({ SIDECAR_REDIS_URL: redis.url }, async (sidecars, upstream) => {
+      const before = served(upstream);
+      const { tallies, windowS } = await drive(sidecars, 16_000);
+      const reached = served(upstream) - before;
+      const expected = admittedByOneBucket(windowS);
+      const detail = `${reached} reached the upstream in ${windowS.toFixed(1)} s, ` +
+        `one bucket admits ${expected.toFixed(1)}; per replica ${
+          JSON.stringify(tallies.map((t) => [t.ok, t.limited]))
+        }`;
+      assert.ok(Math.abs(reached - expected) <= 0.05 * expected, detail);
+      assert.equal(tallies.reduce((n, t) => n + t.ok, 0), reached, detail);
+      assert.deepEqual(tallies.flatMap((t) => t.other), [], "every refusal is Sidecar's own 429");
+      assert.ok(tallies.every((t) => t.ok > 0 && t.limited > 0), detail);
+    });
+  },
+});
+
+Deno.test("three sidecars without Redis, driven the same way: each holds the whole limit, ~3× what one bucket admits", async () => {
+  await withCluster({}, async (sidecars, upstream) => {
+    const before = served(upstream);
+    const { windowS } = await drive(sidecars, 4_000);
+    const reached = served(upstream) - before;
+    const one = admittedByOneBucket(windowS);
+    assert.ok(
+      reached > 2.5 * one && reached <= REPLICAS * one,
+      `${reached} reached the upstream; one bucket admits ${one.toFixed(1)}`,
+    );
+  });
+});
