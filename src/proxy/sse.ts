@@ -11,6 +11,10 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Of `prompt_tokens`, those read from the provider's prompt cache; absent when not reported. */
+  cached_tokens?: number;
+  /** Of `completion_tokens`, the reasoning tokens; absent when not reported. */
+  reasoning_tokens?: number;
 }
 
 /** One SSE event as cut out of the upstream byte stream. */
@@ -243,7 +247,11 @@ type DataChunk = Extract<ChunkInfo, { kind: "data" }>;
 /**
  * Reads token usage from a chat, completions, embeddings or Responses API
  * body, or from a Responses API stream event (`response.usage`). Embeddings
- * report no completion tokens, which count as 0.
+ * report no completion tokens, which count as 0. The details priced apart
+ * (docs/accounting.md, "Cost") are read where OpenAI puts them
+ * (`prompt_tokens_details.cached_tokens`, `completion_tokens_details.reasoning_tokens`,
+ * or their `input_`/`output_` names), and DeepSeek's `prompt_cache_hit_tokens`;
+ * both are parts of the prompt and completion counts, never added to them.
  */
 export function extractUsage(json: unknown): Usage | undefined {
   if (!isRecord(json)) return undefined;
@@ -259,7 +267,29 @@ export function extractUsage(json: unknown): Usage | undefined {
   if (prompt === undefined && completion === undefined && total === undefined) return undefined;
   const c = completion ?? 0;
   const p = prompt ?? Math.max(0, (total ?? 0) - c);
-  return { prompt_tokens: p, completion_tokens: c, total_tokens: total ?? p + c };
+  const result: Usage = { prompt_tokens: p, completion_tokens: c, total_tokens: total ?? p + c };
+  const cached = detail(usage, "prompt_tokens_details", "input_tokens_details", "cached_tokens") ??
+    count(usage.prompt_cache_hit_tokens);
+  const reasoning = detail(
+    usage,
+    "completion_tokens_details",
+    "output_tokens_details",
+    "reasoning_tokens",
+  );
+  if (cached !== undefined) result.cached_tokens = cached;
+  if (reasoning !== undefined) result.reasoning_tokens = reasoning;
+  return result;
+}
+
+/** `usage[a][field]`, else `usage[b][field]`, when it is a count. */
+function detail(
+  usage: Record<string, unknown>,
+  a: string,
+  b: string,
+  field: string,
+): number | undefined {
+  const details = isRecord(usage[a]) ? usage[a] : isRecord(usage[b]) ? usage[b] : undefined;
+  return details ? count(details[field]) : undefined;
 }
 
 function isFinished(json: Record<string, unknown>): boolean {
