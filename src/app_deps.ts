@@ -8,6 +8,7 @@ import type { KeyRing } from "./auth/key_ring.ts";
 import type { Registry } from "./engine/registry.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
+import type { PriceBook } from "./pricing/price_book.ts";
 import type { Deadlines } from "./proxy/deadlines.ts";
 import type { SecretBox } from "./secrets/secret_box.ts";
 import type { Store } from "./store/store.ts";
@@ -23,6 +24,8 @@ export interface AppDeps {
   authLimiter: FailedAuthLimiter;
   log: Logger;
   metrics: Metrics;
+  /** The prices in force: what each request costs. */
+  prices: PriceBook;
   /** Epoch ms. @default Date.now */
   now: () => number;
   /** Waits; false when the signal aborted first. The attempt loop's backoffs and waits. @default REAL_TIMERS.sleep */

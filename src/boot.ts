@@ -12,6 +12,7 @@ import type { Settings } from "./cli/settings.ts";
 import { type HealthListener, Registry } from "./engine/registry.ts";
 import type { Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
+import { PriceBook } from "./pricing/price_book.ts";
 import { type AdminToken, resolveAdminToken } from "./secrets/admin_token.ts";
 import { KEY_CHECK_META, loadMasterKey, verifyMasterKey } from "./secrets/master_key.ts";
 import { SecretBox } from "./secrets/secret_box.ts";
@@ -102,6 +103,7 @@ export async function boot(
       authLimiter: loadAuthLimiter(store, now()),
       log,
       metrics: new Metrics({ clusterStatus: () => cluster.clusterStatus() }),
+      prices: new PriceBook(),
       now,
       sleep: opts.sleep ?? REAL_TIMERS.sleep,
       random: opts.random ?? Math.random,

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ResumeMode } from "../engine/resume_mode.ts";
+import { PriceList } from "../pricing/price_entry.ts";
 import { POLICY_CREATE, POLICY_PATCH, refinePolicy } from "../keys/key_policy.ts";
 
 /** Ids are slugs so they are safe in URLs, logs and HTML attributes. */
@@ -50,6 +51,7 @@ export const BackendCreate = z.strictObject({
   tpm_limit: z.number().int().min(1).max(TPM_MAX).nullable().default(null),
   enabled: z.boolean().default(true),
   resume: ResumeMode.default("off"),
+  prices: PriceList.default([]),
 });
 export type BackendCreate = z.infer<typeof BackendCreate>;
 
@@ -66,6 +68,7 @@ export const BackendPatch = z.strictObject({
   tpm_limit: z.number().int().min(1).max(TPM_MAX).nullable().optional(),
   enabled: z.boolean().optional(),
   resume: ResumeMode.optional(),
+  prices: PriceList.optional(),
 });
 export type BackendPatch = z.infer<typeof BackendPatch>;
 

@@ -76,6 +76,7 @@ export function configExportCommand(settings: Settings, output: CommandOutput = 
         pools: store.pools.list(),
         backends: store.backends.list(),
         keys: store.keys.list(),
+        prices: store.prices.list(),
       }).trimEnd(),
     );
   } finally {

@@ -1,8 +1,8 @@
 /**
  * @module apply_config_file
  * Writes a validated config file into SQLite in one transaction and reloads
- * the runtime (docs/config.md, "Applying"): pools, backends, keys and
- * settings from the file are inserted or replaced and marked `managed =
+ * the runtime (docs/config.md, "Applying"): pools, backends, keys, prices
+ * and settings from the file are inserted or replaced and marked `managed =
  * 'file'`; rows the file made and no longer lists are deleted. Rows made in
  * the dashboard stay beside them, unless `exclusive`.
  */
@@ -14,7 +14,7 @@ import { secretHint } from "../secrets/token_hash.ts";
 import type { BackendFields } from "../store/backend_repo.ts";
 import type { ClientKeyFields } from "../store/client_key_repo.ts";
 import { policyOf } from "../keys/key_policy.ts";
-import type { BackendRecord, ClientKeyRecord } from "../store/rows.ts";
+import type { BackendRecord, ClientKeyRecord, PriceRecord } from "../store/rows.ts";
 import type { ConfigFile, FileBackend } from "./config_schema.ts";
 
 /** Options of {@link applyConfigFile}. */
@@ -33,11 +33,12 @@ export interface ApplySummary {
   backends: number;
   keys: number;
   settings: number;
+  prices: number;
   /** Rows made in the dashboard that an exclusive load deleted, e.g. `backend "dash"`. */
   removedDashboardRows: string[];
 }
 
-type Deps = Pick<AppDeps, "store" | "registry" | "box" | "keyRing" | "now">;
+type Deps = Pick<AppDeps, "store" | "registry" | "box" | "keyRing" | "now" | "prices">;
 
 /** Applies `file` atomically; a failure leaves the database and the runtime as they were. */
 export async function applyConfigFile(
@@ -99,6 +100,7 @@ export async function applyConfigFile(
       }
     }
     for (const old of applyKeys(deps, file, nowIso, owned)) removed("key", old);
+    for (const old of applyPrices(deps, file, owned)) removed("price", { ...old, id: old.model });
     applySettings(deps, file.settings);
   });
   for (const id of changed) deps.registry.clearResumeMarks(id);
@@ -108,6 +110,7 @@ export async function applyConfigFile(
     backends: file.backends.length,
     keys: file.keys.length,
     settings: Object.keys(file.settings).length,
+    prices: file.prices.length,
     removedDashboardRows,
   };
 }
@@ -123,7 +126,29 @@ export function releaseConfigFile(deps: Pick<AppDeps, "store">): void {
     for (const b of store.backends.list()) if (b.managed) store.backends.setManaged(b.id, null);
     for (const k of store.keys.list()) if (k.managed) store.keys.setManaged(k.id, null);
     for (const key of store.config.managedFields()) store.config.setManaged(key, null);
+    store.prices.releaseManaged();
   });
+}
+
+/**
+ * Writes the file's prices (one of the same glob made in the dashboard is
+ * taken over); returns the stored entries it deleted. A file that lists no
+ * prices leaves the dashboard's table alone even when exclusive: the
+ * default table every new database starts with is then what every replica
+ * prices by, rather than no price at all.
+ */
+function applyPrices(
+  deps: Deps,
+  file: ConfigFile,
+  owned: (m: { managed: string | null }) => boolean,
+): PriceRecord[] {
+  const { prices } = deps.store;
+  const inFile = new Set(file.prices.map((p) => p.model));
+  const mine = (p: PriceRecord) => p.managed === "file" || (file.prices.length > 0 && owned(p));
+  const dropped = prices.list().filter((old) => mine(old) && !inFile.has(old.model));
+  for (const old of dropped) prices.remove(old.model);
+  for (const entry of file.prices) prices.put(entry, "file");
+  return dropped;
 }
 
 /** Writes the file's keys; returns the stored keys it deleted. */

@@ -36,7 +36,10 @@ export class ConfigFileLoader {
   #lastText: string | undefined;
 
   constructor(
-    readonly deps: Pick<AppDeps, "store" | "registry" | "box" | "keyRing" | "now" | "log">,
+    readonly deps: Pick<
+      AppDeps,
+      "store" | "registry" | "box" | "keyRing" | "now" | "log" | "prices"
+    >,
     path: string,
     readonly opts: LoaderOptions = {},
   ) {
@@ -177,5 +180,6 @@ export function noConfigFile(deps: Pick<AppDeps, "store">): void {
 
 function hasManaged(store: AppDeps["store"]): boolean {
   return store.config.managedFields().length > 0 ||
-    [...store.pools.list(), ...store.backends.list(), ...store.keys.list()].some((r) => r.managed);
+    [...store.pools.list(), ...store.backends.list(), ...store.keys.list(), ...store.prices.list()]
+      .some((r) => r.managed);
 }

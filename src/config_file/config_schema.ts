@@ -1,12 +1,13 @@
 /**
  * @module config_schema
  * The declarative config file (docs/config.md): one strict zod schema for
- * `settings`, `pools`, `backends` and `keys`, built from the admin API's own
+ * `settings`, `pools`, `backends`, `keys` and `prices`, built from the admin API's own
  * schemas so a field means the same in the file, the API and the dashboard.
  */
 import { z } from "zod";
 import { BackendCreate, Name, PoolCreate, Slug } from "../admin/inputs.ts";
 import { GatewayConfigPatch } from "../gateway_config.ts";
+import { PriceList } from "../pricing/price_entry.ts";
 import { POLICY_CREATE, refinePolicy } from "../keys/key_policy.ts";
 
 /** A pool in the file: an id is required, since it is what the file's rows are matched on. */
@@ -34,16 +35,13 @@ export const FileKey = z.strictObject({
 }).superRefine(refinePolicy);
 export type FileKey = z.infer<typeof FileKey>;
 
-/** Said for a `prices` section: costs are not computed yet, so accepting one would be a lie. */
-export const PRICES_NOT_SUPPORTED =
-  'Prices are not supported in this version (the price table comes in a later one): remove "prices"';
-
 /** The whole file. Unknown fields are refused at every level. */
 export const ConfigFile = z.strictObject({
   settings: GatewayConfigPatch.default({}),
   pools: z.array(FilePool).max(1000).default([]),
   backends: z.array(FileBackend).max(10_000).default([]),
   keys: z.array(FileKey).max(100_000).default([]),
-  prices: z.never({ error: PRICES_NOT_SUPPORTED }).optional(),
+  /** Price table entries (docs/accounting.md, "Cost"); a glob listed twice is an error. */
+  prices: PriceList.default([]),
 });
 export type ConfigFile = z.infer<typeof ConfigFile>;

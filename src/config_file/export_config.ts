@@ -3,12 +3,14 @@
  * The stored config as a config file (docs/config.md, "Export"): settings
  * that differ from the defaults, pools, backends with their provider key as
  * a `${SIDECAR_KEY_<ID>}` reference (never the key), client keys as hashes
- * with their policy.
+ * with their policy, the price table.
  * What it writes passes `sidecar config check` once those variables are set.
  */
 import { stringify } from "yaml";
 import { DEFAULT_CONFIG, type GatewayConfig } from "../gateway_config.ts";
 import { DEFAULT_POLICY, type KeyPolicy, policyOf } from "../keys/key_policy.ts";
+import type { PriceEntry } from "../pricing/price_entry.ts";
+import { bySpecificity } from "../pricing/price_table.ts";
 import type { BackendRecord, ClientKeyRecord, Pool } from "../store/rows.ts";
 
 /** What is exported. */
@@ -17,6 +19,7 @@ export interface ExportInput {
   pools: readonly Pool[];
   backends: readonly BackendRecord[];
   keys: readonly ClientKeyRecord[];
+  prices: readonly PriceEntry[];
 }
 
 /** The environment variable an exported backend's key is read from. */
@@ -30,6 +33,19 @@ function changedPolicy(p: KeyPolicy): Partial<KeyPolicy> {
   for (const [k, v] of Object.entries(p)) {
     if (JSON.stringify(v) !== JSON.stringify(DEFAULT_POLICY[k as keyof KeyPolicy])) out[k] = v;
   }
+  return out;
+}
+
+/** A price as a file writes it: the fields that apply (`null` ones are the default). */
+function writtenPrice(p: PriceEntry): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    model: p.model,
+    input_per_mtok: p.input_per_mtok,
+    output_per_mtok: p.output_per_mtok,
+  };
+  if (p.cached_input_per_mtok !== null) out.cached_input_per_mtok = p.cached_input_per_mtok;
+  if (p.reasoning_per_mtok !== null) out.reasoning_per_mtok = p.reasoning_per_mtok;
+  if (p.max_output_tokens !== null) out.max_output_tokens = p.max_output_tokens;
   return out;
 }
 
@@ -58,6 +74,7 @@ export function exportConfig(input: ExportInput): string {
     if (b.tpm_limit !== null) out.tpm_limit = b.tpm_limit;
     if (!b.enabled) out.enabled = false;
     if (b.resume !== "off") out.resume = b.resume;
+    if (b.prices.length > 0) out.prices = b.prices.map(writtenPrice);
     return out;
   });
   const doc = {
@@ -70,6 +87,7 @@ export function exportConfig(input: ExportInput): string {
       sha256: k.key_hash,
       ...changedPolicy(policyOf(k)),
     })),
+    prices: bySpecificity(input.prices).map(writtenPrice),
   };
   const header = [
     "# Sidecar config, exported from the database (docs/config.md).",

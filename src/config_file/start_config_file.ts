@@ -20,7 +20,7 @@ import {
 
 /** Loads and watches `path`, or releases file rows when there is none; close the watch on stop. */
 export async function startConfigFile(
-  deps: Pick<AppDeps, "store" | "registry" | "box" | "keyRing" | "now" | "log">,
+  deps: Pick<AppDeps, "store" | "registry" | "box" | "keyRing" | "now" | "log" | "prices">,
   path: string | undefined,
   opts: Omit<LoaderOptions, "exclusive"> = {},
 ): Promise<ConfigFileWatch | undefined> {

@@ -44,6 +44,7 @@ import {
 import { isExactModel, matchesModel, upstreamModel } from "./model_match.ts";
 import { type ResumeMark, type ResumeMarkListener, ResumeMarks } from "./resume_marks.ts";
 import type { ResumeMode } from "./resume_mode.ts";
+import type { PriceEntry } from "../pricing/price_entry.ts";
 import { SmoothWeightedRoundRobin } from "./weighted_round_robin.ts";
 
 /** What the registry needs to know of a pool; a stored pool row is one. */
@@ -68,6 +69,8 @@ export interface BackendSpec {
   enabled: boolean;
   /** How a broken chat stream may be continued on this backend. */
   resume: ResumeMode;
+  /** Its own prices, which win over the price table for it (pricing/price_book.ts). */
+  prices: readonly PriceEntry[];
 }
 
 /** A backend as the router sees it. */

@@ -10,6 +10,7 @@ import type { AppDeps } from "../app_deps.ts";
 import { NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { NotFoundError, SidecarError, toErrorResponse, UpstreamFailedError } from "../errors.ts";
+import { ServedCall } from "../pricing/served_call.ts";
 import { clip } from "../text_bounds.ts";
 import { attemptLimits, type AttemptResult, runAttempt, type SavedAnswer } from "./attempt.ts";
 import { AttemptPlan } from "./attempt_plan.ts";
@@ -195,6 +196,8 @@ async function relayCommitted(
   const backend = current.lease.backend;
   setServedBy(trace, backend);
   trace.ttfbMs = deps.now() - trace.started;
+  const served = new ServedCall(backend, current.lease.upstreamModel, call.body, !!result.stream);
+  trace.calls.push(served);
   const status = result.response.status;
   const headers = forwardableHeaders(result.response.headers, backend.scrub);
   const abort = () => result.controller.abort();
@@ -216,6 +219,7 @@ async function relayCommitted(
       addDone: call.endpoint !== "/responses",
       abort,
       scrub: backend.scrub,
+      served,
       ...optionalResumer(resumer(current)),
       onDone: (s) => onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error }),
     });
@@ -223,7 +227,8 @@ async function relayCommitted(
     try {
       // An echo server can send the key back in a success body too.
       const bytes = backend.scrub.bytes(await result.response.bytes());
-      onDone({ status, outcome: "ok", usage: usageOfJson(bytes) });
+      served.usage = usageOfJson(bytes);
+      onDone({ status, outcome: "ok", usage: served.usage });
       decorate(headers, trace);
       return new Response(bytes, { status, headers });
     } catch {
@@ -239,7 +244,10 @@ async function relayCommitted(
     body = relayBody(
       result.response.body,
       abort,
-      (s) => onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error }),
+      (s) => {
+        served.usage = s.usage;
+        onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error });
+      },
       backend.scrub.chunks(),
     );
   } else {

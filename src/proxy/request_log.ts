@@ -1,12 +1,14 @@
 /**
  * @module request_log
- * Accounting for one client request: the request record (handed to the
- * request writer's thread), a JSON log line, metrics, the
+ * Accounting for one client request: the request record with its cost
+ * (handed to the request writer's thread), a JSON log line, metrics, the
  * TPM charge of the real token usage, and the release of what the request's
  * admission held (its key's in-flight slot and TPM charge).
  */
 import type { AppDeps } from "../app_deps.ts";
 import type { Admitted } from "./admission.ts";
+import { type RequestCost, requestCost } from "../pricing/request_cost.ts";
+import type { ServedCall } from "../pricing/served_call.ts";
 import { clip } from "../text_bounds.ts";
 import type { Attempt } from "../store/rows.ts";
 import type { Outcome } from "./request_outcome.ts";
@@ -28,6 +30,10 @@ export interface RequestTrace {
   recorded?: boolean;
   /** What admission holds for the request, released when it is recorded (admission.ts). */
   admission?: Admitted;
+  /** The upstream calls that served the answer, in order: what the request costs. */
+  calls: ServedCall[];
+  /** The real cost, set when the request is recorded (before admission's release). */
+  cost?: RequestCost;
 }
 
 /** How it ended. */
@@ -53,6 +59,7 @@ export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): 
   const now = deps.now();
   const latency = Math.max(0, now - t.started);
   const u = end.usage;
+  const cost = t.cost = requestCost(deps.prices, t.model, t.calls);
   const entry = {
     id: t.id,
     ts: t.started,
@@ -70,6 +77,9 @@ export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): 
     prompt_tokens: u?.prompt_tokens ?? 0,
     completion_tokens: u?.completion_tokens ?? 0,
     total_tokens: u?.total_tokens ?? 0,
+    cost_usd: cost.cost_usd,
+    unpriced: cost.unpriced,
+    usage_estimated: cost.usage_estimated,
     // Error text quotes upstreams, whose messages have no length limit of their
     // own and may quote the backend's key.
     error: end.error == null ? null : clip(scrub(deps, t, end.error), MAX_ERROR_CHARS),
@@ -82,6 +92,11 @@ export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): 
   if (u) {
     deps.metrics.inc("sidecar_tokens_total", { backend, kind: "prompt" }, u.prompt_tokens);
     deps.metrics.inc("sidecar_tokens_total", { backend, kind: "completion" }, u.completion_tokens);
+  }
+  for (const call of cost.calls) {
+    if (call.cost_usd === null) continue;
+    const labels = { backend: call.backendId, model: t.model, key: t.keyId ?? "admin" };
+    deps.metrics.inc("sidecar_cost_usd_total", labels, call.cost_usd);
   }
   deps.metrics.observeLatency(backend, latency);
   deps.log.info("request", {
@@ -96,5 +111,6 @@ export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): 
     latency_ms: latency,
     ttfb_ms: t.ttfbMs,
     total_tokens: u?.total_tokens ?? 0,
+    cost_usd: cost.cost_usd,
   });
 }

@@ -9,6 +9,7 @@
  * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 import type { KeyScrubber } from "../key_scrubber.ts";
+import type { ServedCall } from "../pricing/served_call.ts";
 import type { OpenStream } from "./attempt.ts";
 import type { ChatAnswer } from "./chat_answer.ts";
 import type { Deadlines } from "./deadlines.ts";
@@ -39,6 +40,8 @@ export interface RelayOptions {
   abort: () => void;
   /** Takes the backend's key out of every event before it is sent or kept. */
   scrub: KeyScrubber;
+  /** The upstream call being relayed, told each event for its cost. */
+  served: ServedCall;
   /** Continues a broken chat stream elsewhere; absent when the request cannot be resumed. */
   resume?: Resumer;
   onDone: (summary: StreamSummary) => void;
@@ -58,6 +61,7 @@ export interface Continuation {
   stream: OpenStream;
   abort: () => void;
   scrub: KeyScrubber;
+  served: ServedCall;
 }
 
 /** Resumes broken chat streams: what was delivered, and where to continue. */
@@ -73,6 +77,7 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
   let pending: SseEvent[] = open.pending;
   let abort = opts.abort;
   let scrub = opts.scrub;
+  let served = opts.served;
   const resume = opts.resume;
   const answer = resume?.answer;
   let continued = false;
@@ -138,6 +143,7 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
         pending = next.stream.pending;
         abort = next.abort;
         scrub = next.scrub;
+        served = next.served;
         carried = usage;
         continued = true;
         answer.continuing();
@@ -171,13 +177,14 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
           return { error: info.error };
         case "data": {
           if (info.usage) usage = sum(carried, info.usage);
+          served.observe(info.json, info.usage);
           if (info.finished) finished = true;
           if (info.usageOnly && !opts.forwardUsage) break;
           let raw = ev.raw;
           if (continued && answer) {
             const json = answer.rewrite(info.json);
             if (json === null) break;
-            if (info.usage && usage) json.usage = { ...(json.usage as object), ...usage };
+            if (info.usage && usage) json.usage = { ...(json.usage as object), ...counts(usage) };
             raw = encodeSseData(json);
             answer.observe(json);
           } else {
@@ -288,6 +295,15 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
       opts.onDone({ outcome: "cancelled", usage, error: "client disconnected" });
     },
   }, { highWaterMark: 0 });
+}
+
+/** The three counts a client's usage object carries (its details stay the upstream's). */
+function counts(u: Usage): Pick<Usage, "prompt_tokens" | "completion_tokens" | "total_tokens"> {
+  return {
+    prompt_tokens: u.prompt_tokens,
+    completion_tokens: u.completion_tokens,
+    total_tokens: u.total_tokens,
+  };
 }
 
 /** Token counts of two upstream calls together. */

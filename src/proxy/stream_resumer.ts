@@ -12,6 +12,7 @@
 import type { AppDeps } from "../app_deps.ts";
 import { type BackendLease, NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
+import { ServedCall } from "../pricing/served_call.ts";
 import { attemptLimits, runAttempt } from "./attempt.ts";
 import type { AttemptPlan } from "./attempt_plan.ts";
 import { ChatAnswer } from "./chat_answer.ts";
@@ -111,10 +112,18 @@ async function continueAfter(
           lease.report(SUCCESS);
           current.lease = lease;
           kept = true;
+          const served = new ServedCall(
+            lease.backend,
+            lease.upstreamModel,
+            continuation.body,
+            true,
+          );
+          trace.calls.push(served);
           return {
             stream: result.stream,
             abort: () => result.controller.abort(),
             scrub: lease.backend.scrub,
+            served,
           };
         }
         // A 2xx that is not a stream cannot continue one.

@@ -5,6 +5,8 @@
  * file come up at the current version.
  */
 import type { DatabaseSync } from "node:sqlite";
+import { DEFAULT_PRICES } from "../pricing/default_prices.ts";
+import type { PriceEntry } from "../pricing/price_entry.ts";
 
 /** Ordered migrations; index + 1 is the version each one produces. */
 export const MIGRATIONS: readonly string[] = [
@@ -155,7 +157,39 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE client_keys ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
   ALTER TABLE client_keys ADD COLUMN last_used_at TEXT;
   `,
+  // v8: cost (docs/accounting.md, "Cost"). The price table, seeded with the
+  // default table once, here, and the operator's from then on (an entry
+  // deleted stays deleted); a backend's own prices; each request's cost.
+  // Older records have no cost (NULL) and are not flagged unpriced.
+  `
+  CREATE TABLE prices (
+    model TEXT PRIMARY KEY,
+    input_per_mtok REAL NOT NULL,
+    cached_input_per_mtok REAL,
+    output_per_mtok REAL NOT NULL,
+    reasoning_per_mtok REAL,
+    max_output_tokens INTEGER,
+    managed TEXT
+  );
+  ${insertPricesSql(DEFAULT_PRICES)}
+  ALTER TABLE backends ADD COLUMN prices TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE requests ADD COLUMN cost_usd REAL;
+  ALTER TABLE requests ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE requests ADD COLUMN usage_estimated INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
+
+/** The default table as one INSERT: Sidecar's own constants (default_prices.ts), so literals are safe. */
+function insertPricesSql(entries: readonly PriceEntry[]): string {
+  const num = (n: number | null) => (n === null ? "NULL" : String(n));
+  const rows = entries.map((e) =>
+    `('${e.model.replaceAll("'", "''")}', ${num(e.input_per_mtok)}, ` +
+    `${num(e.cached_input_per_mtok)}, ${num(e.output_per_mtok)}, ` +
+    `${num(e.reasoning_per_mtok)}, ${num(e.max_output_tokens)})`
+  );
+  return `INSERT INTO prices (model, input_per_mtok, cached_input_per_mtok, output_per_mtok,
+    reasoning_per_mtok, max_output_tokens) VALUES ${rows.join(",\n    ")};`;
+}
 
 /** Applies every migration newer than the file's `user_version`. */
 export function migrate(db: DatabaseSync): number {

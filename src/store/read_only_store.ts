@@ -12,13 +12,15 @@ import { createClientKeyRepo } from "./client_key_repo.ts";
 import { createConfigRepo } from "./config_repo.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { createPoolRepo } from "./pool_repo.ts";
+import { createPriceRepo } from "./price_repo.ts";
 
-/** Read access to pools, backends, client keys and config; close it when done. */
+/** Read access to pools, backends, client keys, config and prices; close it when done. */
 export interface ReadOnlyStore {
   pools: ReturnType<typeof createPoolRepo>;
   backends: ReturnType<typeof createBackendRepo>;
   keys: ReturnType<typeof createClientKeyRepo>;
   config: ReturnType<typeof createConfigRepo>;
+  prices: ReturnType<typeof createPriceRepo>;
   close(): void;
 }
 
@@ -47,6 +49,7 @@ export function openReadOnlyStore(path: string): ReadOnlyStore | undefined {
       backends: createBackendRepo(db),
       keys: createClientKeyRepo(db),
       config: createConfigRepo(db),
+      prices: createPriceRepo(db),
       close: () => db.close(),
     };
   } catch (err) {

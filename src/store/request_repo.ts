@@ -39,7 +39,8 @@ export function createRequestRepo(db: DatabaseSync) {
   const insert = db.prepare(
     `INSERT INTO requests (id, ts, model, upstream_model, backend_id, pool_id, key_id, status,
        outcome, stream, attempts, latency_ms, ttfb_ms, prompt_tokens, completion_tokens,
-       total_tokens, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       total_tokens, cost_usd, unpriced, usage_estimated, error)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const listNewest = db.prepare("SELECT * FROM requests ORDER BY ts DESC, id DESC LIMIT ?");
   const listBefore = db.prepare(
@@ -82,6 +83,9 @@ export function createRequestRepo(db: DatabaseSync) {
         e.prompt_tokens,
         e.completion_tokens,
         e.total_tokens,
+        e.cost_usd,
+        e.unpriced ? 1 : 0,
+        e.usage_estimated ? 1 : 0,
         e.error,
       );
     },
@@ -125,7 +129,8 @@ export type RequestRepo = ReturnType<typeof createRequestRepo>;
 function usageSql(keyExpr: string): string {
   return `
     WITH g AS (
-      SELECT ${keyExpr} AS key, latency_ms, outcome, prompt_tokens, completion_tokens, total_tokens
+      SELECT ${keyExpr} AS key, latency_ms, outcome, prompt_tokens, completion_tokens, total_tokens,
+        cost_usd, unpriced
       FROM requests WHERE ts >= ? AND ts < ?
     ),
     ranked AS (
@@ -136,11 +141,13 @@ function usageSql(keyExpr: string): string {
     ),
     p95 AS (SELECT key, latency_ms FROM ranked WHERE rn = (n * 95 + 99) / 100)
     SELECT a.key, a.requests, a.errors, a.prompt_tokens, a.completion_tokens, a.total_tokens,
-      a.avg_latency_ms, COALESCE(p95.latency_ms, 0) AS p95_latency_ms
+      a.cost_usd, a.unpriced_requests, a.avg_latency_ms, COALESCE(p95.latency_ms, 0) AS p95_latency_ms
     FROM (
       SELECT key, COUNT(*) AS requests, SUM(outcome != 'ok') AS errors,
         SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens,
-        SUM(total_tokens) AS total_tokens, CAST(ROUND(AVG(latency_ms)) AS INTEGER) AS avg_latency_ms
+        SUM(total_tokens) AS total_tokens, ROUND(SUM(cost_usd), 10) AS cost_usd,
+        SUM(unpriced) AS unpriced_requests,
+        CAST(ROUND(AVG(latency_ms)) AS INTEGER) AS avg_latency_ms
       FROM g GROUP BY key
     ) a LEFT JOIN p95 ON p95.key = a.key
     ORDER BY a.key`;

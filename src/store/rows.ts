@@ -7,6 +7,7 @@ import { z } from "zod";
 import { COOLDOWN_REASONS } from "../engine/cooldown.ts";
 import { ResumeMode } from "../engine/resume_mode.ts";
 import { BudgetPeriod, JsonObject } from "../keys/key_policy.ts";
+import { PriceInput } from "../pricing/price_entry.ts";
 import { OUTCOMES } from "../proxy/request_outcome.ts";
 
 const jsonText = <T extends z.ZodType>(schema: T) =>
@@ -53,6 +54,8 @@ export const BackendRow = z.object({
   tpm_limit: nullableInt,
   enabled: flag,
   resume: ResumeMode,
+  /** Its own prices, which win over the price table for it (docs/accounting.md). */
+  prices: jsonText(z.array(PriceInput)),
   managed: Managed,
   created_at: z.string(),
   updated_at: z.string(),
@@ -111,6 +114,12 @@ export const RequestRecord = z.object({
   prompt_tokens: z.number(),
   completion_tokens: z.number(),
   total_tokens: z.number(),
+  /** USD; null when unpriced (or recorded before costs were). */
+  cost_usd: z.number().nullable(),
+  /** An upstream call that served it had no price. */
+  unpriced: z.boolean(),
+  /** Its cost includes an estimate for a stream that reported no usage. */
+  usage_estimated: z.boolean(),
   error: z.string().nullable(),
 });
 export type RequestRecord = z.infer<typeof RequestRecord>;
@@ -133,6 +142,9 @@ export const RequestRow = z.object({
   prompt_tokens: int,
   completion_tokens: int,
   total_tokens: int,
+  cost_usd: z.number().nullable(),
+  unpriced: flag,
+  usage_estimated: flag,
   error: z.string().nullable(),
 });
 
@@ -158,6 +170,10 @@ export const UsageRow = z.object({
   prompt_tokens: int,
   completion_tokens: int,
   total_tokens: int,
+  /** USD over the group's priced requests; null when none has a cost. */
+  cost_usd: z.number().nullable(),
+  /** Requests of the group with an unpriced call. */
+  unpriced_requests: int,
   avg_latency_ms: int,
   p95_latency_ms: int,
 });
@@ -186,3 +202,15 @@ export const SummaryRow = z.object({
   p95_latency_ms: nullableInt,
 });
 export type SummaryRow = z.infer<typeof SummaryRow>;
+
+/** A price table entry as stored (docs/accounting.md, "Cost"), with who owns it. */
+export const PriceRow = z.object({
+  model: z.string(),
+  input_per_mtok: z.number(),
+  cached_input_per_mtok: z.number().nullable(),
+  output_per_mtok: z.number(),
+  reasoning_per_mtok: z.number().nullable(),
+  max_output_tokens: nullableInt,
+  managed: Managed,
+});
+export type PriceRecord = z.infer<typeof PriceRow>;

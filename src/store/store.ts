@@ -11,6 +11,7 @@ import { transaction } from "./database.ts";
 import { createHealthRepo } from "./health_repo.ts";
 import { createMetaRepo } from "./meta_repo.ts";
 import { createPoolRepo } from "./pool_repo.ts";
+import { createPriceRepo } from "./price_repo.ts";
 import { createRequestRepo } from "./request_repo.ts";
 import { createResumeMarkRepo } from "./resume_mark_repo.ts";
 import { RequestWriter, type RequestWriterOptions } from "./request_writer.ts";
@@ -31,6 +32,7 @@ export function createStore(db: DatabaseSync, opts: StoreOptions = {}) {
     backends: createBackendRepo(db),
     keys: createClientKeyRepo(db),
     config: createConfigRepo(db),
+    prices: createPriceRepo(db),
     meta: createMetaRepo(db),
     sessions: createSessionRepo(db),
     requests: createRequestRepo(db),

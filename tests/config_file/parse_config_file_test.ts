@@ -91,9 +91,18 @@ const REFUSED: [string, string, string[]][] = [
     `keys: [{ id: k, name: n, sha256: "${HASH}" }, { id: j, name: n, sha256: "${HASH}" }]`,
     ["keys[1].sha256: Same sha256 as keys[0]"],
   ],
-  ["prices", `prices: [{ model: gpt-4o, input_per_mtok: 2.5 }]`, [
-    "prices: Prices are not supported in this version",
+  ["a price without its output price", `prices: [{ model: gpt-4o, input_per_mtok: 2.5 }]`, [
+    "prices[0].output_per_mtok: Must be a number",
   ]],
+  [
+    "a negative price and a glob listed twice",
+    `prices: [{ model: "gpt-4o*", input_per_mtok: -1, output_per_mtok: 10 },
+      { model: "gpt-4o*", input_per_mtok: 1, output_per_mtok: 10 }]`,
+    [
+      "prices[0].input_per_mtok: Must not be negative",
+      'prices[1].model: Duplicate model glob "gpt-4o*"',
+    ],
+  ],
   ["invalid YAML", `settings:\n  pool_retries: 1\n  bad: [unclosed\n`, ["line "]],
   ["a duplicate YAML key", `settings: {}\nsettings: {}\n`, ["line 2: Invalid YAML"]],
   ["an empty file", ``, ["The file is empty"]],

@@ -107,6 +107,9 @@ function seedHistory(rt: TestRuntime, keyId: string): void {
         prompt_tokens: failed ? 0 : prompt,
         completion_tokens: failed ? 0 : completion,
         total_tokens: failed ? 0 : prompt + completion,
+        cost_usd: failed ? 0 : (prompt * 2.5 + completion * 10) / 1e6,
+        unpriced: false,
+        usage_estimated: false,
         error: failed ? "Upstream answered 502" : null,
       });
     }

@@ -30,6 +30,7 @@ function spec(id: string, resume: ResumeMode): BackendSpec {
     tpm_limit: null,
     enabled: true,
     resume,
+    prices: [],
   };
 }
 

@@ -25,6 +25,7 @@ export function backendSpec(
     tpm_limit: null,
     enabled: true,
     resume: "off",
+    prices: [],
     ...over,
   };
 }

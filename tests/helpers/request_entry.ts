@@ -25,6 +25,9 @@ export function requestEntry(
     prompt_tokens: 10,
     completion_tokens: 5,
     total_tokens: 15,
+    cost_usd: 0.000075,
+    unpriced: false,
+    usage_estimated: false,
     error: null,
     ...over,
   };

@@ -218,6 +218,9 @@ Deno.test("requests.series() and summary(): per-bucket groups, nearest-rank perc
     prompt_tokens: 1,
     completion_tokens: 2,
     total_tokens: 3,
+    cost_usd: null,
+    unpriced: false,
+    usage_estimated: false,
     error: null,
   };
   for (let i = 0; i < 10; i++) {

@@ -48,6 +48,9 @@ function request(t: { rt: TestRuntime }, at: number, over: Partial<RequestEntry>
     prompt_tokens: 10,
     completion_tokens: 5,
     total_tokens: 15,
+    cost_usd: 0.000075,
+    unpriced: false,
+    usage_estimated: false,
     error: null,
     ...over,
   });

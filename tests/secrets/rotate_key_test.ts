@@ -35,6 +35,7 @@ async function seededStore(box: SecretBox): Promise<Store> {
       tpm_limit: null,
       enabled: true,
       resume: "off",
+      prices: [],
     }, "2026-11-27T10:00:00Z");
   }
   return store;

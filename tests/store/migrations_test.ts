@@ -43,6 +43,7 @@ Deno.test("openDatabase() brings a fresh file to user_version = MIGRATIONS.lengt
         "cooldown_events",
         "meta",
         "pools",
+        "prices",
         "requests",
         "resume_marks",
         "sessions",

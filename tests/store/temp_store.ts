@@ -48,5 +48,6 @@ export function backendFields(poolId = "primary") {
     tpm_limit: null,
     enabled: true,
     resume: "off" as const,
+    prices: [],
   };
 }

@@ -23,6 +23,7 @@ import {
 } from "../../admin/client_keys.ts";
 import { getConfig, getConfigFileInfo, patchConfig } from "../../admin/gateway_settings.ts";
 import { createPool, deletePool, getPool, listPools, updatePool } from "../../admin/pools.ts";
+import { listPrices, replacePrices } from "../../admin/prices.ts";
 import type { AppDeps } from "../../app_deps.ts";
 import { durableWrites } from "../durable_writes.ts";
 import { readJsonBody } from "../json_body.ts";
@@ -99,6 +100,9 @@ export function adminApi(deps: AppDeps): Hono {
     "/keys/:id/rotate",
     async (c) => c.json({ data: await rotateKey(deps, c.req.param("id")) }),
   );
+
+  api.get("/prices", (c) => c.json({ data: listPrices(deps) }));
+  api.put("/prices", async (c) => c.json({ data: replacePrices(deps, await body(c.req.raw)) }));
 
   api.route("/", observabilityRoutes(deps));
   return api;

@@ -83,6 +83,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
           poolId: null,
           upstreamModel: null,
           ttfbMs: null,
+          calls: [],
         };
         const admission = admit(deps, principal, call, trace);
         if (admission instanceof Refusal) return refused(deps, trace, admission);
