@@ -17,6 +17,24 @@ export function formatCount(n: number): string {
   return String(n);
 }
 
+/**
+ * `$12.34` from a dollar up, `$0.0412` from a cent, below that three
+ * significant digits (`$0.0000200` reads `$0.00002`); `—` for no cost.
+ */
+export function formatUsd(usd: number | null): string {
+  if (usd === null || !Number.isFinite(usd)) return "—";
+  if (usd === 0) return "$0";
+  const abs = Math.abs(usd);
+  if (abs >= 1) {
+    return `$${
+      usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    }`;
+  }
+  if (abs >= 0.01) return `$${usd.toFixed(4)}`;
+  const digits = Math.min(10, 2 - Math.floor(Math.log10(abs)));
+  return `$${usd.toFixed(digits).replace(/0+$/, "")}`;
+}
+
 /** `412 ms`, `1.2 s`, `2m 03s`. */
 export function formatMs(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return "—";

@@ -13,6 +13,7 @@ export type Section =
   | "backends"
   | "pools"
   | "keys"
+  | "prices"
   | "usage"
   | "requests"
   | "cooldowns"
@@ -26,6 +27,7 @@ const NAV: readonly [Section, string, string][] = [
   ["backends", "/backends", "Backends"],
   ["pools", "/pools", "Pools"],
   ["keys", "/keys", "Keys"],
+  ["prices", "/prices", "Prices"],
   ["usage", "/usage", "Usage"],
   ["requests", "/requests", "Requests"],
   ["cooldowns", "/cooldowns", "Cooldowns"],

@@ -5,6 +5,7 @@
  */
 import type { FC } from "hono/jsx";
 import type { RequestRecord } from "../src/store/rows.ts";
+import { CostCell } from "./cost_cell.tsx";
 import { EmptyState } from "./empty_state.tsx";
 import { formatAgo, formatCount, formatInstant, formatMs, formatTimeOfDay } from "./format.ts";
 
@@ -62,6 +63,12 @@ export const RequestRows: FC<RequestRowsProps> = (p) => (
             {formatCount(r.prompt_tokens)} in · {formatCount(r.completion_tokens)} out
           </span>
         </td>
+        <CostCell
+          usd={r.cost_usd}
+          unpriced={r.unpriced ? 1 : 0}
+          estimated={r.usage_estimated}
+          single
+        />
         <td>
           <details class="attempts">
             <summary>
@@ -87,7 +94,7 @@ export const RequestRows: FC<RequestRowsProps> = (p) => (
     {p.more && p.rows.length > 0
       ? (
         <tr id={REQUESTS_MORE_ID} class="load-more">
-          <td colspan={8}>
+          <td colspan={9}>
             <a
               class="btn small"
               href={`/requests?before=${Date.parse(p.rows[p.rows.length - 1]!.ts)}`}
@@ -141,6 +148,7 @@ export const RequestTable: FC<RequestRowsProps> = (p) => (
                 <th>Status</th>
                 <th class="num">Latency</th>
                 <th class="num">Tokens</th>
+                <th class="num">Cost</th>
                 <th>Attempts</th>
               </tr>
             </thead>

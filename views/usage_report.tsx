@@ -7,6 +7,7 @@ import type { FC } from "hono/jsx";
 import type { UsageRange } from "../src/http/pages/usage_range.ts";
 import { toLocalInput } from "../src/http/pages/usage_range.ts";
 import type { UsageRow } from "../src/store/rows.ts";
+import { CostCell } from "./cost_cell.tsx";
 import { EmptyState } from "./empty_state.tsx";
 import { SelectField, TextField } from "./fields.tsx";
 import {
@@ -15,6 +16,7 @@ import {
   formatInstant,
   formatMs,
   formatPercent,
+  formatUsd,
   plural,
 } from "./format.ts";
 import { TimeChart } from "./time_chart.tsx";
@@ -54,8 +56,10 @@ export const UsageReport: FC<UsageReportProps> = (p) => {
       requests: t.requests + r.requests,
       errors: t.errors + r.errors,
       tokens: t.tokens + r.total_tokens,
+      usd: t.usd + (r.cost_usd ?? 0),
+      unpriced: t.unpriced + r.unpriced_requests,
     }),
-    { requests: 0, errors: 0, tokens: 0 },
+    { requests: 0, errors: 0, tokens: 0, usd: 0, unpriced: 0 },
   );
   const by = GROUP_NAMES[p.range.group];
   const per = `${formatBucketSize(p.range.bucketMs)} per bar`;
@@ -72,7 +76,8 @@ export const UsageReport: FC<UsageReportProps> = (p) => {
         {formatInstant(p.range.since)} – {formatInstant(p.range.until)} UTC ·{" "}
         <strong>{plural(total.requests, "request")}</strong> ·{" "}
         <strong>{plural(total.errors, "error")}</strong> ·{" "}
-        <strong>{plural(total.tokens, "token")}</strong>
+        <strong>{plural(total.tokens, "token")}</strong> · <strong>{formatUsd(total.usd)}</strong>
+        {total.unpriced > 0 ? ` (${plural(total.unpriced, "request")} unpriced)` : null}
       </p>
       <div class="card">
         <div class="card-head">
@@ -127,6 +132,7 @@ export const UsageReport: FC<UsageReportProps> = (p) => {
                     <th class="num">Prompt</th>
                     <th class="num">Completion</th>
                     <th class="num">Total tokens</th>
+                    <th class="num">Cost</th>
                     <th class="num">Avg latency</th>
                     <th class="num">p95 latency</th>
                   </tr>
@@ -149,6 +155,7 @@ export const UsageReport: FC<UsageReportProps> = (p) => {
                       <td class="num">{formatCount(r.prompt_tokens)}</td>
                       <td class="num">{formatCount(r.completion_tokens)}</td>
                       <td class="num">{formatCount(r.total_tokens)}</td>
+                      <CostCell usd={r.cost_usd} unpriced={r.unpriced_requests} />
                       <td class="num">{formatMs(r.avg_latency_ms)}</td>
                       <td class="num">{formatMs(r.p95_latency_ms)}</td>
                     </tr>
@@ -168,7 +175,7 @@ export const UsagePage: FC<UsageReportProps> = (p) => (
     <div class="page-head">
       <div>
         <h1>Usage</h1>
-        <p>Who is using what, and what it cost in tokens.</p>
+        <p>Who is using what, and what it cost in tokens and dollars.</p>
       </div>
     </div>
     <div class="card">

@@ -29,6 +29,7 @@ export const DASHBOARD_PAGES = [
   "/backends",
   "/pools",
   "/keys",
+  "/prices",
   "/usage",
   "/requests",
   "/cooldowns",

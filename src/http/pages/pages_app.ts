@@ -14,6 +14,7 @@ import { cooldownPages, requestPages } from "./observe_routes.tsx";
 import { overviewHandler } from "./overview_routes.tsx";
 import type { PageEnv } from "./page_env.ts";
 import { poolPages } from "./pool_routes.tsx";
+import { pricePages } from "./price_routes.tsx";
 import { errorResponse } from "./render.tsx";
 import { settingsPages } from "./settings_routes.tsx";
 import { signedIn } from "./signed_in.ts";
@@ -32,6 +33,7 @@ export function pagesApp(deps: AppDeps): Hono<PageEnv> {
   pages.route("/backends", backendPages(deps));
   pages.route("/pools", poolPages(deps));
   pages.route("/keys", keyPages(deps));
+  pages.route("/prices", pricePages(deps));
   pages.route("/settings", settingsPages(deps));
   pages.route("/usage", usagePages(deps));
   pages.route("/requests", requestPages(deps));
