@@ -18,8 +18,8 @@ import {
   keyAllowsModel,
   keyUsable,
   noteKeyUse,
-  refused,
   Refusal,
+  refused,
 } from "../../proxy/admission.ts";
 import { dispatch } from "../../proxy/dispatch.ts";
 import { newRequestId } from "../../proxy/request_id.ts";
