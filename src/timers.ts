@@ -13,6 +13,23 @@ export interface Timers {
   sleep(ms: number, signal?: AbortSignal): Promise<boolean>;
 }
 
+/**
+ * Waits for `promise` to settle (its outcome is the caller's business):
+ * true then, false at once if `signal` aborts first.
+ */
+export function settled(promise: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(false);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const done = () => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    };
+    promise.then(done, done);
+  });
+}
+
 /** The real clock and `setTimeout`. */
 export const REAL_TIMERS: Timers = { now: Date.now, sleep: realSleep };
 

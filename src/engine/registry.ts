@@ -135,8 +135,19 @@ export type Pick =
      */
     probeClaim?: Promise<boolean>;
   }
-  /** Nothing usable now; `readyAt` is the earliest instant one could be (Infinity: never). */
-  | { kind: "none"; readyAt: number; cooling: number; limited: number };
+  /**
+   * Nothing usable now; `readyAt` is the earliest instant one could be
+   * (Infinity: never). `arriving`: a backend held back only by tokens on
+   * their way from the cluster (see {@link LocalBucket.arriving}), usable
+   * once that settles.
+   */
+  | {
+    kind: "none";
+    readyAt: number;
+    cooling: number;
+    limited: number;
+    arriving?: Promise<void>;
+  };
 
 /**
  * Called when a scope's health changes, so it can be persisted: `model` names
@@ -301,6 +312,7 @@ export class Registry {
     let readyAt = Infinity;
     let cooling = 0;
     let limited = 0;
+    let arriving: Promise<void> | undefined;
     // Candidates come sorted by pool, so each pool is one run of the list.
     const list = this.candidates(model);
     for (let start = 0, end = 0; start < list.length; start = end) {
@@ -320,6 +332,7 @@ export class Registry {
         if (wait > 0) {
           limited++;
           readyAt = Math.min(readyAt, now + wait);
+          arriving ??= tokensArriving(b, now);
           continue;
         }
         usable.push(b);
@@ -340,7 +353,9 @@ export class Registry {
         ? { kind: "backend", backend: chosen, upstreamModel: upstream, probe }
         : { kind: "backend", backend: chosen, upstreamModel: upstream, probe, probeClaim: claimed };
     }
-    return { kind: "none", readyAt, cooling, limited };
+    return arriving
+      ? { kind: "none", readyAt, cooling, limited, arriving }
+      : { kind: "none", readyAt, cooling, limited };
   }
 
   /**
@@ -661,6 +676,18 @@ function usableAt(b: LiveBackend, model: string, now: number, policy: CooldownPo
     if (!p.usable) at = Math.max(at, p.readyAt);
   }
   return at;
+}
+
+/**
+ * The tokens `b`'s buckets are waiting for from the cluster, when every
+ * bucket that holds it back has them on their way; else undefined.
+ */
+function tokensArriving(b: LiveBackend, now: number): Promise<void> | undefined {
+  const rpm = b.rpm && b.rpm.msUntil(now) > 0 ? b.rpm.arriving?.(now) : null;
+  const tpm = b.tpm && b.tpm.msUntil(now) > 0 ? b.tpm.arriving?.(now) : null;
+  if (rpm === undefined || tpm === undefined) return undefined;
+  if (rpm && tpm) return Promise.all([rpm, tpm]).then(() => {});
+  return rpm ?? tpm ?? undefined;
 }
 
 /** The ISO end of a cooldown still running at `now`, else null. */

@@ -38,6 +38,11 @@ export type Step =
   | { kind: "attempt"; lease: BackendLease; backoffMs: number; probeClaim?: Promise<boolean> }
   /** Nothing is usable now but something will be within `max_wait_ms`: wait, then ask again. */
   | { kind: "wait"; ms: number }
+  /**
+   * A backend is held back only by tokens on their way from the cluster
+   * (one round trip): wait for them whatever `max_wait_ms` is, then ask again.
+   */
+  | { kind: "tokens"; arriving: Promise<void> }
   /** No more attempts: `deadlineHit` when the request deadline ended them. */
   | { kind: "exhausted"; deadlineHit: boolean };
 
@@ -104,7 +109,7 @@ export class AttemptPlan {
     // The first attempt (most requests' only one) builds no set.
     if (this.#attempts === 0) {
       const first = this.registry.pick(this.model, now, hard);
-      return first.kind === "backend" ? this.#attempt(first, 0) : this.#waitOrEnd(now, hard);
+      return first.kind === "backend" ? this.#attempt(first, 0) : this.#waitOrEnd(now, hard, first);
     }
     const candidates = this.registry.candidates(this.model);
     const pool = this.#pool;
@@ -141,7 +146,7 @@ export class AttemptPlan {
       now,
       this.#excluding(hard, candidates, (b) => this.#tried.has(b.id)),
     );
-    return next.kind === "backend" ? this.#attempt(next, 0) : this.#waitOrEnd(now, hard);
+    return next.kind === "backend" ? this.#attempt(next, 0) : this.#waitOrEnd(now, hard, next);
   }
 
   /** Takes the outcome of the attempt made through `lease`. */
@@ -190,8 +195,13 @@ export class AttemptPlan {
     lease.abandon();
   }
 
-  /** Nothing to pick now: wait for a cooldown within `max_wait_ms`, or end. */
-  #waitOrEnd(now: number, hard: ReadonlySet<string>): Step {
+  /** Nothing to pick now: wait for tokens on their way, or for a cooldown within `max_wait_ms`, or end. */
+  #waitOrEnd(
+    now: number,
+    hard: ReadonlySet<string>,
+    none: Extract<ReturnType<Registry["pick"]>, { kind: "none" }>,
+  ): Step {
+    if (none.arriving) return { kind: "tokens", arriving: none.arriving };
     const waitable = new Set([...hard].filter((id) => !this.#cooledHere.has(id)));
     const readyAt = this.registry.readyAt(this.model, now, waitable);
     const waitMs = readyAt - now;

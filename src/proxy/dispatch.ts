@@ -12,6 +12,7 @@ import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { NotFoundError, SidecarError, toErrorResponse, UpstreamFailedError } from "../errors.ts";
 import { ServedCall } from "../pricing/served_call.ts";
 import { clip } from "../text_bounds.ts";
+import { settled } from "../timers.ts";
 import { attemptLimits, type AttemptResult, runAttempt, type SavedAnswer } from "./attempt.ts";
 import { AttemptPlan } from "./attempt_plan.ts";
 import { relayBody, usageOfJson } from "./body_relay.ts";
@@ -89,6 +90,10 @@ async function attemptLoop(
     }
     if (step.kind === "wait") {
       if (!(await deps.sleep(step.ms, clientSignal))) return cancelled(deps, trace);
+      continue;
+    }
+    if (step.kind === "tokens") {
+      if (!(await settled(step.arriving, clientSignal))) return cancelled(deps, trace);
       continue;
     }
     const { lease } = step;

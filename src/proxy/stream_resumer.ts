@@ -13,6 +13,7 @@ import type { AppDeps } from "../app_deps.ts";
 import { type BackendLease, NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { ServedCall } from "../pricing/served_call.ts";
+import { settled } from "../timers.ts";
 import { attemptLimits, runAttempt } from "./attempt.ts";
 import type { AttemptPlan } from "./attempt_plan.ts";
 import { ChatAnswer } from "./chat_answer.ts";
@@ -85,6 +86,10 @@ async function continueAfter(
     if (step.kind === "exhausted") return null;
     if (step.kind === "wait") {
       if (!(await deps.sleep(step.ms, clientSignal))) return null;
+      continue;
+    }
+    if (step.kind === "tokens") {
+      if (!(await settled(step.arriving, clientSignal))) return null;
       continue;
     }
     const { lease } = step;

@@ -268,6 +268,12 @@ export class LeasedBucket implements LocalBucket {
     return Math.ceil(((this.#link.replicasAlive() * need - cluster) / this.#rate) * 1000);
   }
 
+  /** The top-up in flight, when the cluster (as last seen, refilled since) holds the `n` tokens missing from the lease. */
+  arriving(now: number, n = 1): Promise<void> | undefined {
+    if (this.#outage || !this.#calling || this.#lease >= n) return undefined;
+    return this.#clusterTokens(now) - this.#owed >= n - this.#lease ? this.#calling : undefined;
+  }
+
   /**
    * New capacity and refill, sent with every call from now on. A lease
    * bigger than the new limit allows goes back in part; during an outage

@@ -32,6 +32,15 @@ export interface LocalBucket {
   msUntil(now: number, n?: number): number;
   /** New capacity and refill; tokens earned so far count at the old rate. */
   reconfigure(capacity: number, refillPerSecond: number, now: number): void;
+  /**
+   * Tokens on their way: a top-up already asked of the cluster that (as last
+   * seen) holds the `n` tokens missing here. Waiting for it is waiting one
+   * round trip for tokens that exist, not for the limit, so the router waits
+   * for it even with `max_wait_ms` 0 rather than refuse what one Sidecar
+   * alone would have served. Absent or undefined: nothing is on its way (in
+   * process, never).
+   */
+  arriving?(now: number, n?: number): Promise<void> | undefined;
 }
 
 /** What a bucket limits, so one interface serves backends now and client keys later. */
