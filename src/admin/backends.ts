@@ -16,11 +16,14 @@ import { refuseCreate, refuseManaged } from "./managed.ts";
 import { isoSeconds } from "../bytes.ts";
 import type { StatusRow } from "../engine/registry.ts";
 import type { ResumeMode } from "../engine/resume_mode.ts";
+import type { ApiFamily } from "../engine/api_family.ts";
+import { normalizeBaseUrl } from "./base_url.ts";
 
 /** A backend as the admin sees it (docs/api.md, "Backends"). */
 export interface BackendView {
   id: string;
   name: string;
+  /** What it is depends on `api` (admin/base_url.ts). */
   base_url: string;
   api_key_hint: string;
   pool_id: string;
@@ -31,6 +34,8 @@ export interface BackendView {
   tpm_limit: number | null;
   enabled: boolean;
   resume: ResumeMode;
+  /** The API it speaks: `openai` or `anthropic`. */
+  api: ApiFamily;
   /** `"file"` when the config file declares it (read-only then), else null. */
   managed: Managed;
   /** Upstream models that refused a continuation since the last edit (read-only). */
@@ -42,6 +47,18 @@ export interface BackendView {
   consecutive_429: number;
   created_at: string;
   updated_at: string;
+}
+
+/** Something a save changed in what was sent, for the caller to show beside the field. */
+export interface SaveNotice {
+  param: string;
+  message: string;
+}
+
+/** A created or updated backend, with what was changed in the input on the way in. */
+export interface SavedBackend {
+  backend: BackendView;
+  notices: SaveNotice[];
 }
 
 /** Lists backends with their live state. */
@@ -56,10 +73,12 @@ export function getBackend(deps: AppDeps, id: string): BackendView {
 }
 
 /** Validates and creates a backend. */
-export async function createBackend(deps: AppDeps, body: unknown): Promise<BackendView> {
+export async function createBackend(deps: AppDeps, body: unknown): Promise<SavedBackend> {
   refuseCreate(deps, "backend");
   const input = parseInput(BackendCreate, body);
+  const notices: SaveNotice[] = [];
   const { id: given, api_key, ...rest } = input;
+  rest.base_url = storedBaseUrl(rest.api, rest.base_url, notices);
   const duplicate = (id: string) =>
     new ConflictError(`Backend "${id}" already exists`, "id", "duplicate_id");
   // Checked before sealing to answer early; the insert decides, since
@@ -79,11 +98,13 @@ export async function createBackend(deps: AppDeps, body: unknown): Promise<Backe
     id = uniqueId(deps, slugify(input.name));
   }
   await reloadRuntime(deps);
-  return getBackend(deps, id);
+  return { backend: getBackend(deps, id), notices };
 }
 
 /**
  * Validates and applies a partial update; an absent `api_key` keeps the key.
+ * A new `base_url` or `api` has the base URL checked against the `api` it
+ * will have; otherwise the stored one stands as it is.
  * Any edit clears the backend's not-resumable marks: the change may be what
  * makes a continuation work, and one refused request is the price of finding out.
  */
@@ -91,7 +112,7 @@ export async function updateBackend(
   deps: AppDeps,
   id: string,
   body: unknown,
-): Promise<BackendView> {
+): Promise<SavedBackend> {
   const current = mustGet(deps, id);
   refuseManaged(deps.store, `Backend "${id}"`, current.managed);
   const patch = parseInput(BackendPatch, body);
@@ -101,6 +122,10 @@ export async function updateBackend(
   const fields: BackendFields = { ...stored };
   for (const [k, v] of Object.entries(rest)) {
     if (v !== undefined) (fields as unknown as Record<string, unknown>)[k] = v;
+  }
+  const notices: SaveNotice[] = [];
+  if (patch.base_url !== undefined || patch.api !== undefined) {
+    fields.base_url = storedBaseUrl(fields.api, fields.base_url, notices);
   }
   if (api_key !== undefined) {
     fields.api_key_enc = await deps.box.seal(api_key, id);
@@ -115,7 +140,7 @@ export async function updateBackend(
   });
   deps.registry.clearResumeMarks(id);
   await reloadRuntime(deps);
-  return getBackend(deps, id);
+  return { backend: getBackend(deps, id), notices };
 }
 
 /** Deletes a backend (its history stays in requests and cooldown events; its marks go). */
@@ -169,6 +194,16 @@ function requirePool(deps: AppDeps, poolId: string): void {
   if (!deps.store.pools.get(poolId)) {
     throw new BadRequestError(`No pool "${poolId}"`, "pool_id", "unknown_pool");
   }
+}
+
+/** The base URL to store for `api`, noting a change; a URL that names an endpoint is a 400. */
+function storedBaseUrl(api: ApiFamily, url: string, notices: SaveNotice[]): string {
+  const result = normalizeBaseUrl(api, url);
+  if (!result.ok) {
+    throw new BadRequestError(`Invalid "base_url": ${result.message}`, "base_url");
+  }
+  if (result.note) notices.push({ param: "base_url", message: result.note });
+  return result.base_url;
 }
 
 function uniqueId(deps: AppDeps, base: string): string {

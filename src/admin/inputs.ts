@@ -4,6 +4,7 @@
  * single source of truth for validation of pools, backends and client keys.
  */
 import { z } from "zod";
+import { ApiFamily } from "../engine/api_family.ts";
 import { ResumeMode } from "../engine/resume_mode.ts";
 import { PriceList } from "../pricing/price_entry.ts";
 import { POLICY_CREATE, POLICY_PATCH, refinePolicy } from "../keys/key_policy.ts";
@@ -16,6 +17,7 @@ export const Slug = z
 /** A display name: 1-200 characters after trimming. */
 export const Name = z.string().trim().min(1, "Must not be empty").max(200);
 
+/** An http(s) URL; what it is stored as depends on the backend's `api` (admin/base_url.ts). */
 const BaseUrl = z
   .string()
   .trim()
@@ -28,8 +30,7 @@ const BaseUrl = z
     } catch {
       return false;
     }
-  }, "Must be an http(s) URL without credentials")
-  .transform((s) => s.replace(/\/+$/, ""));
+  }, "Must be an http(s) URL without credentials");
 
 const ModelName = z.string().trim().min(1).max(256);
 
@@ -52,6 +53,7 @@ export const BackendCreate = z.strictObject({
   enabled: z.boolean().default(true),
   resume: ResumeMode.default("off"),
   prices: PriceList.default([]),
+  api: ApiFamily.default("openai"),
 });
 export type BackendCreate = z.infer<typeof BackendCreate>;
 
@@ -69,6 +71,7 @@ export const BackendPatch = z.strictObject({
   enabled: z.boolean().optional(),
   resume: ResumeMode.optional(),
   prices: PriceList.optional(),
+  api: ApiFamily.optional(),
 });
 export type BackendPatch = z.infer<typeof BackendPatch>;
 

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { BackendCreate, Name, PoolCreate, Slug } from "../admin/inputs.ts";
+import { normalizeBaseUrl } from "../admin/base_url.ts";
 import { GatewayConfigPatch } from "../gateway_config.ts";
 import { PriceList } from "../pricing/price_entry.ts";
 import { POLICY_CREATE, refinePolicy } from "../keys/key_policy.ts";
@@ -14,8 +15,20 @@ import { POLICY_CREATE, refinePolicy } from "../keys/key_policy.ts";
 export const FilePool = PoolCreate.extend({ id: Slug, name: Name.optional() });
 export type FilePool = z.infer<typeof FilePool>;
 
-/** A backend in the file: the fields `POST /api/backends` takes, `id` required, `name` optional. */
-export const FileBackend = BackendCreate.extend({ id: Slug, name: Name.optional() });
+/**
+ * A backend in the file: the fields `POST /api/backends` takes, `id` required,
+ * `name` optional, and its base URL stored by the API's rule (admin/base_url.ts):
+ * an anthropic URL ending in `/v1` or `/v1/messages` is cut to the root, a
+ * URL naming the other API's endpoint is an error at `backends[i].base_url`.
+ */
+export const FileBackend = BackendCreate.extend({ id: Slug, name: Name.optional() }).transform(
+  (b, ctx) => {
+    const url = normalizeBaseUrl(b.api, b.base_url);
+    if (url.ok) return { ...b, base_url: url.base_url };
+    ctx.addIssue({ code: "custom", path: ["base_url"], message: url.message });
+    return z.NEVER;
+  },
+);
 export type FileBackend = z.infer<typeof FileBackend>;
 
 /**

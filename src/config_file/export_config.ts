@@ -58,7 +58,9 @@ export function exportConfig(input: ExportInput): string {
   const variables: string[] = [];
   const taken = new Set<string>();
   const backends = input.backends.map((b) => {
-    const out: Record<string, unknown> = { id: b.id, name: b.name, base_url: b.base_url };
+    const out: Record<string, unknown> = { id: b.id, name: b.name };
+    if (b.api !== "openai") out.api = b.api;
+    out.base_url = b.base_url;
     if (b.api_key_hint !== "") {
       let name = keyVariable(b.id);
       for (let n = 2; taken.has(name); n++) name = `${keyVariable(b.id)}_${n}`;

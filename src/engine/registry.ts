@@ -44,6 +44,7 @@ import {
 import { isExactModel, matchesModel, upstreamModel } from "./model_match.ts";
 import { type ResumeMark, type ResumeMarkListener, ResumeMarks } from "./resume_marks.ts";
 import type { ResumeMode } from "./resume_mode.ts";
+import type { ApiFamily } from "./api_family.ts";
 import type { PriceEntry } from "../pricing/price_entry.ts";
 import { SmoothWeightedRoundRobin } from "./weighted_round_robin.ts";
 
@@ -71,6 +72,8 @@ export interface BackendSpec {
   resume: ResumeMode;
   /** Its own prices, which win over the price table for it (pricing/price_book.ts). */
   prices: readonly PriceEntry[];
+  /** The API it speaks; what `base_url` is follows from it (admin/base_url.ts). */
+  api: ApiFamily;
 }
 
 /** A backend as the router sees it. */

@@ -14,13 +14,13 @@ export function createBackendRepo(db: DatabaseSync) {
   const get = db.prepare("SELECT * FROM backends WHERE id = ?");
   const insert = db.prepare(
     `INSERT INTO backends (id, name, base_url, api_key_enc, api_key_hint, pool_id, models,
-       model_map, weight, rpm_limit, tpm_limit, enabled, resume, prices, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+       model_map, weight, rpm_limit, tpm_limit, enabled, resume, prices, api, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   );
   const update = db.prepare(
     `UPDATE backends SET name = ?, base_url = ?, api_key_enc = ?, api_key_hint = ?, pool_id = ?,
        models = ?, model_map = ?, weight = ?, rpm_limit = ?, tpm_limit = ?, enabled = ?,
-       resume = ?, prices = ?, updated_at = ? WHERE id = ?`,
+       resume = ?, prices = ?, api = ?, updated_at = ? WHERE id = ?`,
   );
   const setKey = db.prepare("UPDATE backends SET api_key_enc = ? WHERE id = ?");
   const remove = db.prepare("DELETE FROM backends WHERE id = ?");
@@ -41,6 +41,7 @@ export function createBackendRepo(db: DatabaseSync) {
       f.enabled ? 1 : 0,
       f.resume,
       JSON.stringify(f.prices),
+      f.api,
     ] as const;
 
   return {

@@ -177,6 +177,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE requests ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE requests ADD COLUMN usage_estimated INTEGER NOT NULL DEFAULT 0;
   `,
+  // v9: the API each backend speaks (engine/api_family.ts); every backend
+  // stored before spoke OpenAI's.
+  `
+  ALTER TABLE backends ADD COLUMN api TEXT NOT NULL DEFAULT 'openai';
+  `,
 ];
 
 /** The default table as one INSERT: Sidecar's own constants (default_prices.ts), so literals are safe. */

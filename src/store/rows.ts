@@ -4,6 +4,7 @@
  * the store boundary, so the rest of Sidecar works with typed values.
  */
 import { z } from "zod";
+import { ApiFamily } from "../engine/api_family.ts";
 import { COOLDOWN_REASONS } from "../engine/cooldown.ts";
 import { ResumeMode } from "../engine/resume_mode.ts";
 import { BudgetPeriod, JsonObject } from "../keys/key_policy.ts";
@@ -56,6 +57,8 @@ export const BackendRow = z.object({
   resume: ResumeMode,
   /** Its own prices, which win over the price table for it (docs/accounting.md). */
   prices: jsonText(z.array(PriceInput)),
+  /** The API it speaks, which also says what `base_url` is (admin/base_url.ts). */
+  api: ApiFamily,
   managed: Managed,
   created_at: z.string(),
   updated_at: z.string(),

@@ -63,8 +63,8 @@ const REFUSED: [string, string, string[]][] = [
   ["a wrong type", `settings: { pool_retries: "2" }`, ["settings.pool_retries: Invalid input"]],
   ["an out-of-range value", `settings: { max_attempts: 0 }`, ["settings.max_attempts:"]],
   ["an unknown top-level field", `pool: []`, ["pool: Unknown field"]],
-  ["an unknown backend field", `backends: [${backend({ api: "anthropic" })}]`, [
-    "backends[0].api: Unknown field",
+  ["an unknown backend field", `backends: [${backend({ region: "eu" })}]`, [
+    "backends[0].region: Unknown field",
   ]],
   ["a bad base_url", `backends: [${backend()}, ${backend({ id: "c", base_url: "ftp://x" })}]`, [
     "backends[1].base_url: Must be an http(s) URL",

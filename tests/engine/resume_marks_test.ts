@@ -31,6 +31,7 @@ function spec(id: string, resume: ResumeMode): BackendSpec {
     enabled: true,
     resume,
     prices: [],
+    api: "openai",
   };
 }
 

@@ -26,6 +26,7 @@ export function backendSpec(
     enabled: true,
     resume: "off",
     prices: [],
+    api: "openai",
     ...over,
   };
 }

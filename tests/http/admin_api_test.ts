@@ -327,6 +327,7 @@ Deno.test("POST /api/backends creates a backend in the contract's JSON shape", a
     enabled: true,
     resume: "off",
     prices: [],
+    api: "openai",
     managed: null,
     not_resumable_models: [],
     status: "active",

@@ -108,6 +108,7 @@ Deno.test("backendValues shows a stored backend as a person would type it", () =
     tpm_limit: 5000,
     enabled: true,
     resume: "prefill",
+    api: "openai",
     not_resumable_models: ["a"],
     status: "active",
     paused: false,

@@ -36,6 +36,7 @@ async function seededStore(box: SecretBox): Promise<Store> {
       enabled: true,
       resume: "off",
       prices: [],
+      api: "openai",
     }, "2026-11-27T10:00:00Z");
   }
   return store;

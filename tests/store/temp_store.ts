@@ -49,5 +49,6 @@ export function backendFields(poolId = "primary") {
     enabled: true,
     resume: "off" as const,
     prices: [],
+    api: "openai" as const,
   };
 }

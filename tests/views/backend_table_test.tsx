@@ -32,6 +32,7 @@ function view(id: string, over: Partial<BackendView> = {}): BackendView {
     tpm_limit: null,
     enabled: true,
     resume: "off",
+    api: "openai",
     managed: null,
     not_resumable_models: [],
     status: "active",

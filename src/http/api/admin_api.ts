@@ -11,6 +11,7 @@ import {
   getBackend,
   listBackends,
   pauseBackend,
+  type SavedBackend,
   updateBackend,
 } from "../../admin/backends.ts";
 import {
@@ -32,6 +33,14 @@ import { requireAdmin } from "./require_admin.ts";
 
 /** Admin bodies are small; this cap is independent of the proxy's max_body_bytes. */
 const ADMIN_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * A saved backend's answer: `notices` beside `data` only when the save
+ * changed what was sent, such as a base URL cut to its root (docs/api.md).
+ */
+function savedBody({ backend, notices }: SavedBackend) {
+  return notices.length > 0 ? { data: backend, notices } : { data: backend };
+}
 
 /** Builds the `/api` sub-app. */
 export function adminApi(deps: AppDeps): Hono {
@@ -55,16 +64,15 @@ export function adminApi(deps: AppDeps): Hono {
   });
 
   api.get("/backends", (c) => c.json({ data: listBackends(deps) }));
-  api.post(
-    "/backends",
-    async (c) => c.json({ data: await createBackend(deps, await body(c.req.raw)) }, 201),
-  );
+  api.post("/backends", async (c) => {
+    const saved = await createBackend(deps, await body(c.req.raw));
+    return c.json(savedBody(saved), 201);
+  });
   api.get("/backends/:id", (c) => c.json({ data: getBackend(deps, c.req.param("id")) }));
-  api.patch(
-    "/backends/:id",
-    async (c) =>
-      c.json({ data: await updateBackend(deps, c.req.param("id"), await body(c.req.raw)) }),
-  );
+  api.patch("/backends/:id", async (c) => {
+    const saved = await updateBackend(deps, c.req.param("id"), await body(c.req.raw));
+    return c.json(savedBody(saved));
+  });
   api.delete("/backends/:id", async (c) => {
     await deleteBackend(deps, c.req.param("id"));
     return c.body(null, 204);

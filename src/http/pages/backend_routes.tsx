@@ -12,6 +12,7 @@ import {
   getBackend,
   listBackends,
   pauseBackend,
+  type SaveNotice,
   updateBackend,
 } from "../../admin/backends.ts";
 import type { AppDeps } from "../../app_deps.ts";
@@ -106,8 +107,12 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
       status,
     );
   };
-  /** After a save: a fresh create form, the table and a notice; plain posts redirect. */
-  const saved = (c: C, message: string) => {
+  /**
+   * After a save: a fresh create form, the table and a notice (with what the
+   * save changed in the input, such as a base URL cut to its root); plain
+   * posts redirect.
+   */
+  const saved = (c: C, message: string, notices: readonly SaveNotice[]) => {
     if (!isHtmx(c)) return c.redirect("/backends", 303);
     c.header("hx-push-url", "/backends");
     return fragment(
@@ -115,7 +120,9 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
       <>
         <BackendForm {...createForm(c)} />
         {table(c, true)}
-        <FlashOob tone="success">{message}</FlashOob>
+        <FlashOob tone="success">
+          {[message, ...notices.map((n) => n.message)].join(" ")}
+        </FlashOob>
       </>,
     );
   };
@@ -132,8 +139,8 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
   r.post("/", async (c) => {
     const f = await readForm(c);
     try {
-      const b = await createBackend(deps, backendBody(f, "create"));
-      return saved(c, `Backend "${b.name}" created as ${b.id}.`);
+      const { backend: b, notices } = await createBackend(deps, backendBody(f, "create"));
+      return saved(c, `Backend "${b.name}" created as ${b.id}.`, notices);
     } catch (err) {
       return refused(c, err, { ...createForm(c), values: postedBackendValues(f) });
     }
@@ -144,8 +151,8 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
     const current = editForm(c, id);
     const f = await readForm(c);
     try {
-      const b = await updateBackend(deps, id, backendBody(f, "edit"));
-      return saved(c, `Backend "${b.name}" saved.`);
+      const { backend: b, notices } = await updateBackend(deps, id, backendBody(f, "edit"));
+      return saved(c, `Backend "${b.name}" saved.`, notices);
     } catch (err) {
       return refused(c, err, { ...current, values: postedBackendValues(f, id) });
     }
@@ -153,7 +160,9 @@ export function backendPages(deps: AppDeps): Hono<PageEnv> {
 
   r.post("/:id/enabled", async (c) => {
     const f = await readForm(c);
-    const b = await updateBackend(deps, c.req.param("id"), { enabled: f.enabled === "true" });
+    const { backend: b } = await updateBackend(deps, c.req.param("id"), {
+      enabled: f.enabled === "true",
+    });
     return afterChange(c, () => (
       <>
         {table(c)}
