@@ -26,6 +26,18 @@ export const RESUME_OPTIONS = [
   ],
 ] as const;
 
+/** Each API a backend may speak, with what its base URL is. */
+export const API_OPTIONS = [
+  ["openai", "openai: an OpenAI-compatible API (chat completions, embeddings, responses)"],
+  ["anthropic", "anthropic: Anthropic's Messages API (/v1/messages)"],
+] as const;
+
+/** The base URL rule of admin/base_url.ts in a line per API. */
+const BASE_URL_HELP = "openai: the API's base up to and including its version " +
+  "(https://api.openai.com/v1); Sidecar appends /chat/completions and the like. " +
+  "anthropic: the host root (https://api.anthropic.com); Sidecar appends /v1/messages, " +
+  "and a /v1 or /v1/messages given is cut back to the root.";
+
 /** Props of {@link BackendForm}. */
 export interface BackendFormProps {
   mode: "create" | "edit";
@@ -82,14 +94,25 @@ export const BackendForm: FC<BackendFormProps> = (p) => {
             <span class="help">Fixed once created: requests and cooldowns refer to it.</span>
           </div>
         )}
+      <SelectField
+        name="api"
+        label="API"
+        value={v.api}
+        error={e.api}
+        options={API_OPTIONS}
+        help="What the upstream speaks. Clients of either API reach it: Sidecar translates."
+        wide
+      />
       <TextField
         name="base_url"
         label="Base URL"
         type="url"
         value={v.base_url}
         error={e.base_url}
-        placeholder="https://api.openai.com/v1"
-        help="Up to and including /v1; Sidecar appends /chat/completions and the like."
+        placeholder={v.api === "anthropic"
+          ? "https://api.anthropic.com"
+          : "https://api.openai.com/v1"}
+        help={BASE_URL_HELP}
         required
       />
       <TextField

@@ -1,6 +1,6 @@
 /**
  * @module backend_table
- * The backends list with its row actions (enable/disable, edit, pause,
+ * The backends list, with the API each speaks, and its row actions (enable/disable, edit, pause,
  * clear cooldown or resume, delete). Actions are forms that work without JavaScript; with
  * htmx they redraw this region in place.
  */
@@ -88,6 +88,7 @@ export const BackendTable: FC<BackendTableProps> = (p) => {
                 <tr>
                   <th>Backend</th>
                   <th>Pool</th>
+                  <th>API</th>
                   <th>Models</th>
                   <th class="num">Weight</th>
                   <th class="num">RPM limit</th>
@@ -113,6 +114,7 @@ export const BackendTable: FC<BackendTableProps> = (p) => {
                         />
                       </td>
                       <td class="nowrap">{poolName.get(b.pool_id) ?? b.pool_id}</td>
+                      <td class="nowrap mono" data-api={b.api}>{b.api}</td>
                       <td>
                         <div class="chips">
                           {b.models.slice(0, MAX_CHIPS).map(chip)}

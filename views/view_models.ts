@@ -67,6 +67,8 @@ export interface BackendFormValues {
   tpm_limit: string;
   enabled: boolean;
   resume: string;
+  /** `openai` or `anthropic`, or what was posted. */
+  api: string;
 }
 
 /** How a settings field is entered and read. */

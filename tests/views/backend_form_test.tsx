@@ -126,3 +126,55 @@ Deno.test("BackendForm shows a resume error beside the select", () => {
   assert.match(select, /<option value="off"/);
   assert.doesNotMatch(select, / selected/, "no mode claims an unknown value");
 });
+
+Deno.test("BackendForm offers the two APIs, openai by default, with the base URL rule as the hint", () => {
+  const create = String(
+    <BackendForm mode="create" values={newBackendValues()} pools={POOLS} csrf="t" />,
+  );
+  assert.match(create, /<select id="f-api" name="api"/);
+  const options = [
+    ...create.matchAll(/<option value="(openai|anthropic)"( selected)? ?>([^<]*)</g),
+  ];
+  assert.deepEqual(options.map((m) => [m[1], m[2] === " selected"]), [
+    ["openai", true],
+    ["anthropic", false],
+  ]);
+  assert.match(create, /placeholder="https:\/\/api\.openai\.com\/v1"/);
+  const help = create.match(/<span class="help" id="f-base_url-help">([^<]*)</)?.[1] ?? "";
+  assert.match(help, /openai: the API&#39;s base up to and including its version/);
+  assert.match(
+    help,
+    /anthropic: the host root \(https:\/\/api\.anthropic\.com\); Sidecar appends \/v1\/messages/,
+  );
+
+  const claude = String(
+    <BackendForm
+      mode="edit"
+      values={{ ...newBackendValues(), id: "claude", api: "anthropic" }}
+      pools={POOLS}
+      csrf="t"
+    />,
+  );
+  assert.match(claude, /<option value="anthropic" selected>/);
+  assert.match(claude, /placeholder="https:\/\/api\.anthropic\.com"/);
+});
+
+Deno.test("BackendForm shows an api error beside the select, no API claiming the value", () => {
+  const html = String(
+    <BackendForm
+      mode="create"
+      values={{ ...newBackendValues(), api: "gemini" }}
+      errors={{ api: 'Must be "openai" or "anthropic"' }}
+      pools={POOLS}
+      csrf="t"
+    />,
+  );
+  assert.match(
+    html,
+    /<select id="f-api" name="api" aria-invalid="true" aria-describedby="f-api-help f-api-error">/,
+  );
+  assert.match(html, /<span class="field-error" id="f-api-error">Must be &quot;openai&quot;/);
+  const start = html.indexOf('<select id="f-api"');
+  assert.doesNotMatch(html.slice(start, html.indexOf("</select>", start)), / selected/);
+  assert.equal(html.match(/field-error/g)?.length, 1);
+});

@@ -105,3 +105,22 @@ Deno.test("BackendTable: a paused backend reads paused — until cleared with Re
   assert.match(b!, /Managed by \/etc\/sidecar.yaml/);
   assert.match(b!, /hx-post="\/backends\/b\/pause"[^>]*hx-confirm="Pause backend &quot;b&quot;\?/);
 });
+
+Deno.test("BackendTable shows the API each backend speaks", () => {
+  const html = String(
+    <BackendTable
+      backends={[
+        view("a"),
+        view("claude", { api: "anthropic", base_url: "https://api.anthropic.com" }),
+      ]}
+      pools={POOLS}
+      csrf="t"
+      now={NOW}
+    />,
+  );
+  assert.match(html, /<th>Pool<\/th><th>API<\/th>/);
+  const rows = html.split("<tr data-backend=").slice(1);
+  assert.match(rows[0]!, /<td class="nowrap mono" data-api="openai">openai<\/td>/);
+  assert.match(rows[1]!, /<td class="nowrap mono" data-api="anthropic">anthropic<\/td>/);
+  assert.match(rows[1]!, /claude · https:\/\/api\.anthropic\.com/);
+});

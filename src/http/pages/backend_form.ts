@@ -24,6 +24,7 @@ export function newBackendValues(poolId = "primary"): BackendFormValues {
     tpm_limit: "",
     enabled: true,
     resume: "off",
+    api: "openai",
   };
 }
 
@@ -41,6 +42,7 @@ export function backendValues(b: BackendView): BackendFormValues {
     tpm_limit: b.tpm_limit === null ? "" : String(b.tpm_limit),
     enabled: b.enabled,
     resume: b.resume,
+    api: b.api,
   };
 }
 
@@ -58,6 +60,7 @@ export function postedBackendValues(f: FormValues, id = ""): BackendFormValues {
     tpm_limit: f.tpm_limit ?? "",
     enabled: f.enabled !== undefined,
     resume: f.resume ?? "off",
+    api: f.api ?? "openai",
   };
 }
 
@@ -76,8 +79,9 @@ export function backendBody(f: FormValues, mode: "create" | "edit"): Record<stri
     tpm_limit: numberField(f.tpm_limit, null),
     enabled: f.enabled !== undefined,
   };
-  // Passed as posted, so a value outside the select is refused by the schema, at its field.
+  // Passed as posted, so a value outside a select is refused by the schema, at its field.
   if (f.resume !== undefined) body.resume = f.resume;
+  if (f.api !== undefined) body.api = f.api;
   const weight = numberField(f.weight, undefined);
   if (weight !== undefined) body.weight = weight;
   if (mode === "create" && f.id?.trim()) body.id = f.id.trim();
