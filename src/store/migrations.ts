@@ -182,6 +182,18 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE backends ADD COLUMN api TEXT NOT NULL DEFAULT 'openai';
   `,
+  // v10: budgets (docs/keys.md, "Budgets"): what each key spent per period
+  // kind and period (start, epoch ms), written behind like health and read
+  // at boot, so spend survives a restart.
+  `
+  CREATE TABLE key_spend (
+    key_id TEXT NOT NULL,
+    period TEXT NOT NULL,
+    period_start INTEGER NOT NULL,
+    spend_usd REAL NOT NULL,
+    PRIMARY KEY (key_id, period, period_start)
+  );
+  `,
 ];
 
 /** The default table as one INSERT: Sidecar's own constants (default_prices.ts), so literals are safe. */
