@@ -1,9 +1,11 @@
 /**
  * @module request_table
  * Recent requests, newest first, each with its upstream attempts
- * expandable. Older pages load into the same table ("Load older").
+ * expandable. Older pages load into the same table ("Load older"), with the
+ * same filters.
  */
 import type { FC } from "hono/jsx";
+import { REQUEST_FILTER_FIELDS, type RequestFilter } from "../src/store/request_repo.ts";
 import type { RequestRecord } from "../src/store/rows.ts";
 import { CostCell } from "./cost_cell.tsx";
 import { EmptyState } from "./empty_state.tsx";
@@ -23,6 +25,25 @@ export interface RequestRowsProps {
   keyName: (id: string) => string;
   /** Whether an older page may exist. */
   more: boolean;
+  /** The filters the rows were listed with; paging and refreshing keep them. */
+  filter?: RequestFilter;
+}
+
+/** `/requests` with `filter` (and `before`, for an older page) as its query. */
+export function requestsHref(filter: RequestFilter = {}, before?: number): string {
+  const q = new URLSearchParams();
+  for (const f of REQUEST_FILTER_FIELDS) {
+    const v = filter[f];
+    if (v !== undefined) q.set(f, v);
+  }
+  if (before !== undefined) q.set("before", String(before));
+  const query = q.toString();
+  return query ? `/requests?${query}` : "/requests";
+}
+
+/** True when any filter is set. */
+export function isFiltered(filter: RequestFilter = {}): boolean {
+  return REQUEST_FILTER_FIELDS.some((f) => filter[f] !== undefined);
 }
 
 function statusClass(r: RequestRecord): string {
@@ -97,8 +118,8 @@ export const RequestRows: FC<RequestRowsProps> = (p) => (
           <td colspan={9}>
             <a
               class="btn small"
-              href={`/requests?before=${Date.parse(p.rows[p.rows.length - 1]!.ts)}`}
-              hx-get={`/requests?before=${Date.parse(p.rows[p.rows.length - 1]!.ts)}`}
+              href={requestsHref(p.filter, Date.parse(p.rows[p.rows.length - 1]!.ts))}
+              hx-get={requestsHref(p.filter, Date.parse(p.rows[p.rows.length - 1]!.ts))}
               hx-target={`#${REQUESTS_MORE_ID}`}
               hx-swap="outerHTML"
             >
@@ -115,18 +136,26 @@ export const RequestRows: FC<RequestRowsProps> = (p) => (
 export const RequestTable: FC<RequestRowsProps> = (p) => (
   <section id={REQUESTS_TABLE_ID} class="card">
     <div class="card-head">
-      <h2>Recent requests</h2>
+      <h2>{isFiltered(p.filter) ? "Matching requests" : "Recent requests"}</h2>
       <a
         class="btn small"
-        href="/requests"
-        hx-get="/requests"
+        href={requestsHref(p.filter)}
+        hx-get={requestsHref(p.filter)}
         hx-target={`#${REQUESTS_TABLE_ID}`}
         hx-swap="outerHTML"
       >
         Refresh
       </a>
     </div>
-    {p.rows.length === 0
+    {p.rows.length === 0 && isFiltered(p.filter)
+      ? (
+        <EmptyState title="No requests match these filters">
+          <p>
+            Widen them, or <a href="/requests">show every request</a>.
+          </p>
+        </EmptyState>
+      )
+      : p.rows.length === 0
       ? (
         <EmptyState title="No requests recorded yet">
           <p>

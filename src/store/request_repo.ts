@@ -1,9 +1,10 @@
 /**
  * @module request_repo
- * Request records: batched inserts from the proxy, newest-first listing and
- * the usage aggregates (docs/accounting.md).
+ * Request records: batched inserts from the proxy, newest-first listing
+ * (narrowed by key, backend, model or outcome) and the usage aggregates
+ * (docs/accounting.md).
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   type RequestRecord,
   RequestRow,
@@ -15,6 +16,13 @@ import {
 
 /** A request record as the proxy produces it (`ts` in epoch ms). */
 export type RequestEntry = Omit<RequestRecord, "ts"> & { ts: number };
+
+/** The record fields a listing can be narrowed by, each to one exact value. */
+export const REQUEST_FILTER_FIELDS = ["key_id", "backend_id", "model", "outcome"] as const;
+export type RequestFilterField = typeof REQUEST_FILTER_FIELDS[number];
+
+/** Which records a listing keeps: those equal to every field given. */
+export type RequestFilter = { [F in RequestFilterField]?: RequestRecord[F] & string };
 
 /** The groupings `/api/usage` offers. */
 export const USAGE_GROUPS = ["backend", "model", "pool", "key", "hour", "minute"] as const;
@@ -42,10 +50,21 @@ export function createRequestRepo(db: DatabaseSync) {
        total_tokens, cost_usd, unpriced, usage_estimated, error)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const listNewest = db.prepare("SELECT * FROM requests ORDER BY ts DESC, id DESC LIMIT ?");
-  const listBefore = db.prepare(
-    "SELECT * FROM requests WHERE ts < ? ORDER BY ts DESC, id DESC LIMIT ?",
-  );
+  // One statement per combination of filters used, made on first use: the
+  // column names come from REQUEST_FILTER_FIELDS, every value is bound.
+  const listings = new Map<string, StatementSync>();
+  const listing = (fields: readonly string[]) => {
+    const sig = fields.join(",");
+    let stmt = listings.get(sig);
+    if (!stmt) {
+      const where = fields.map((f) => (f === "before" ? "ts < ?" : `${f} = ?`)).join(" AND ");
+      stmt = db.prepare(
+        `SELECT * FROM requests ${where ? `WHERE ${where} ` : ""}ORDER BY ts DESC, id DESC LIMIT ?`,
+      );
+      listings.set(sig, stmt);
+    }
+    return stmt;
+  };
   const purge = db.prepare("DELETE FROM requests WHERE ts < ?");
   const usage = new Map(
     USAGE_GROUPS.map((g) => [g, db.prepare(usageSql(GROUP_EXPR[g]))] as const),
@@ -89,14 +108,23 @@ export function createRequestRepo(db: DatabaseSync) {
         e.error,
       );
     },
-    /** Newest first; `before` (epoch ms) pages backwards. */
-    list(limit: number, before?: number): RequestRecord[] {
-      const rows = before === undefined ? listNewest.all(limit) : listBefore.all(before, limit);
-      return rows.map((r) => RequestRow.parse(r));
+    /** Newest first; `before` (epoch ms) pages backwards; `filter` keeps the matching ones. */
+    list(limit: number, before?: number, filter: RequestFilter = {}): RequestRecord[] {
+      const fields: string[] = REQUEST_FILTER_FIELDS.filter((f) => filter[f] !== undefined);
+      const values: (string | number)[] = fields.map((f) => filter[f as RequestFilterField]!);
+      if (before !== undefined) {
+        fields.push("before");
+        values.push(before);
+      }
+      return listing(fields).all(...values, limit).map((r) => RequestRow.parse(r));
     },
-    /** Aggregates over `[since, until)` (epoch ms), one row per group. */
-    usage(group: UsageGroup, since: number, until: number): UsageRow[] {
-      return usage.get(group)!.all(since, until).map((r) => UsageRowSchema.parse(r));
+    /**
+     * Aggregates over `[since, until)` (epoch ms), one row per group; with
+     * `keyId`, of that client key's requests only.
+     */
+    usage(group: UsageGroup, since: number, until: number, keyId?: string): UsageRow[] {
+      const key = keyId ?? null;
+      return usage.get(group)!.all(since, until, key, key).map((r) => UsageRowSchema.parse(r));
     },
     /** Per-`bucketMs` totals of each group over `[since, until)`, oldest bucket first. */
     series(group: SeriesGroup, bucketMs: number, since: number, until: number): SeriesRow[] {
@@ -131,7 +159,7 @@ function usageSql(keyExpr: string): string {
     WITH g AS (
       SELECT ${keyExpr} AS key, latency_ms, outcome, prompt_tokens, completion_tokens, total_tokens,
         cost_usd, unpriced
-      FROM requests WHERE ts >= ? AND ts < ?
+      FROM requests WHERE ts >= ? AND ts < ? AND (? IS NULL OR key_id = ?)
     ),
     ranked AS (
       SELECT key, latency_ms,

@@ -1,13 +1,14 @@
 /**
  * @module observability_api
- * Read-only admin routes: live status, usage aggregates, recent requests and
- * cooldown events.
+ * Read-only admin routes: live status, usage aggregates, recent requests
+ * (filterable by key, backend, model and outcome) and cooldown events.
  */
 import { Hono } from "hono";
 import { z } from "zod";
 import { parseInput } from "../../admin/validate.ts";
 import type { AppDeps } from "../../app_deps.ts";
-import { USAGE_GROUPS } from "../../store/request_repo.ts";
+import { OUTCOMES } from "../../proxy/request_outcome.ts";
+import { type RequestFilterField, USAGE_GROUPS } from "../../store/request_repo.ts";
 
 /** An instant given as epoch ms or an ISO-8601 date. */
 const Instant = z.string().transform((s, ctx) => {
@@ -25,9 +26,21 @@ const UsageQuery = z.strictObject({
   group_by: z.enum(USAGE_GROUPS).default("backend"),
 });
 
+/**
+ * The filters of a request listing, each an exact value; the dashboard's
+ * requests page reads its query with the same fields.
+ */
+export const REQUEST_FILTER_QUERY = {
+  key_id: z.string().min(1).max(200).optional(),
+  backend_id: z.string().min(1).max(200).optional(),
+  model: z.string().min(1).max(256).optional(),
+  outcome: z.enum(OUTCOMES).optional(),
+} as const satisfies Record<RequestFilterField, z.ZodType>;
+
 const RequestsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   before: Instant.optional(),
+  ...REQUEST_FILTER_QUERY,
 });
 
 const CooldownsQuery = z.strictObject({
@@ -51,7 +64,8 @@ export function observabilityRoutes(deps: AppDeps): Hono {
   r.get("/requests", (c) => {
     const q = parseInput(RequestsQuery, c.req.query());
     deps.store.flush();
-    return c.json({ data: deps.store.requests.list(q.limit, q.before) });
+    const { limit, before, ...filter } = q;
+    return c.json({ data: deps.store.requests.list(limit, before, filter) });
   });
   r.get("/cooldowns", (c) => {
     const q = parseInput(CooldownsQuery, c.req.query());
