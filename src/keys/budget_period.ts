@@ -27,3 +27,21 @@ export function periodStart(period: BudgetPeriod, now: number, createdAt: number
       return createdAt;
   }
 }
+
+/**
+ * Epoch ms at which the period that began at `start` ends (the next one's
+ * start); Infinity for `total`, which never ends.
+ */
+export function periodEnd(period: BudgetPeriod, start: number): number {
+  const d = new Date(start);
+  switch (period) {
+    case "day":
+      return start + DAY_MS;
+    case "week":
+      return start + 7 * DAY_MS;
+    case "month":
+      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    case "total":
+      return Infinity;
+  }
+}

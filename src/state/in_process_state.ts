@@ -3,9 +3,11 @@
  * Live state in this process only: today's behaviour, at no extra cost.
  * Nothing to publish, nothing to hear or catch up with, every probe claim
  * granted (the registry's own claim is the only one), buckets are plain
- * token buckets.
+ * token buckets, budgets plain ledgers whose spend is kept in SQLite.
  */
 import { TokenBucket } from "../engine/token_bucket.ts";
+import type { BudgetLedger, BudgetWindow } from "./budget_ledger.ts";
+import { LocalLedger, type SpendStore, UNSTORED_SPEND } from "./in_process_budget.ts";
 import type {
   BucketKey,
   ClusterStatus,
@@ -44,6 +46,14 @@ const ALONE: ClusterStatus = { state: "in_process" };
 /** {@link SharedState} for one Sidecar on its own. */
 export class InProcessState implements SharedState {
   readonly mode: SharedState["mode"] = "in_process";
+  readonly #spend: SpendStore;
+  readonly #budgets = new Map<string, LocalLedger>();
+
+  /** @param opts.spend Where budgets' spend is kept between runs. @default in memory only */
+  constructor(opts: { spend?: SpendStore } = {}) {
+    this.#spend = opts.spend ?? UNSTORED_SPEND;
+  }
+
   publish(_change: StateChange): void {}
   attach(_owner: StateOwner): Promise<void> {
     return Promise.resolve();
@@ -61,6 +71,12 @@ export class InProcessState implements SharedState {
   }
   slots(_key: SlotKey): InFlightSlots {
     return new LocalSlots();
+  }
+  budget(keyId: string, window: BudgetWindow): BudgetLedger {
+    const name = `${keyId}\n${window.period}\n${window.createdAt}`;
+    let ledger = this.#budgets.get(name);
+    if (!ledger) this.#budgets.set(name, ledger = new LocalLedger(keyId, window, this.#spend));
+    return ledger;
   }
   clusterStatus(): ClusterStatus {
     return ALONE;

@@ -5,13 +5,16 @@
  * `/healthz` and `/metrics` say whether Redis is up and how many replicas are
  * alive; cooldowns of both scopes, their probes, clear and pause, shared
  * through {@link RedisHealth}; token buckets and in-flight counts held by
- * the cluster through {@link RedisLimits}.
+ * the cluster through {@link RedisLimits}; client keys' budgets through
+ * {@link RedisBudgets}.
  */
 import type { Logger } from "../log.ts";
 import { type Every, Heartbeats } from "./redis_heartbeats.ts";
 import { RedisHealth } from "./redis_health.ts";
 import { RedisConnection, type RedisConnectionOptions } from "./redis_connection.ts";
 import { RedisLimits } from "./redis_limits.ts";
+import { RedisBudgets } from "./redis_budget.ts";
+import type { BudgetLedger, BudgetWindow } from "./budget_ledger.ts";
 import { parseRedisUrl } from "./redis_url.ts";
 import type {
   BucketKey,
@@ -100,6 +103,7 @@ export class RedisState implements SharedState {
   readonly #heartbeats: Heartbeats;
   readonly #health: RedisHealth;
   readonly #limits: RedisLimits;
+  readonly #budgets: RedisBudgets;
   readonly #checkTimeoutMs: number;
   readonly #checkReuseMs: number;
   readonly #now: () => number;
@@ -120,6 +124,13 @@ export class RedisState implements SharedState {
       prefix: opts.prefix,
       replicaId,
       replicasAlive: () => heartbeats.lastAlive,
+      now: opts.now,
+    });
+    this.#budgets = new RedisBudgets({
+      conn,
+      prefix: opts.prefix,
+      replicaId,
+      replicasAlive: () => Math.max(1, heartbeats.lastAlive ?? 1),
       now: opts.now,
     });
     this.#checkTimeoutMs = opts.checkTimeoutMs ?? 500;
@@ -154,6 +165,9 @@ export class RedisState implements SharedState {
   }
   slots(key: SlotKey): InFlightSlots {
     return this.#limits.slots(key);
+  }
+  budget(keyId: string, window: BudgetWindow): BudgetLedger {
+    return this.#budgets.ledger(keyId, window);
   }
 
   /** Up or down as the connection says; the replicas counted by the last beat (this one, before any). */
@@ -201,11 +215,13 @@ export class RedisState implements SharedState {
   }
 
   /**
-   * Stops hearing the cluster, gives this replica's leases back and takes
-   * its in-flight counts and heartbeat out, then closes the connection.
+   * Stops hearing the cluster, sends the spend settled here, gives this
+   * replica's leases back and takes its in-flight counts and heartbeat out,
+   * then closes the connection.
    */
   async close(): Promise<void> {
     this.#health.close();
+    await this.#budgets.close();
     await this.#limits.close();
     // While down the delete fails at once; the key then expires with its TTL.
     await this.#heartbeats.stop();

@@ -11,6 +11,7 @@
  * local cache and talks to the cluster behind the request path, except at
  * the rare moments (a probe, a cooldown) where the cluster must decide.
  */
+import type { BudgetLedger, BudgetWindow } from "./budget_ledger.ts";
 import type { Scope, StateChange } from "./state_change.ts";
 
 /** Where live state lives: this process only, or shared through Redis. */
@@ -152,6 +153,13 @@ export interface SharedState {
   bucket(key: BucketKey, capacity: number, refillPerSecond: number, now: number): LocalBucket;
   /** The in-flight slots of a backend or a client key. */
   slots(key: SlotKey): InFlightSlots;
+  /**
+   * The budget ledger of a client key for its period kind (docs/cluster.md,
+   * "Budgets"): asked again for the same key and window, the same ledger,
+   * so a budget removed and set again keeps what was spent. Only keys with
+   * a budget ask for one.
+   */
+  budget(keyId: string, window: BudgetWindow): BudgetLedger;
   /** The cluster's status as last known, at no cost: for `/metrics`. */
   clusterStatus(): ClusterStatus;
   /** The cluster's status, asking the cluster (bounded in time, shared by callers close together). */

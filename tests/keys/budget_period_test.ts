@@ -1,10 +1,11 @@
 /**
  * @module budget_period_test
  * periodStart() over a table of fixed instants: UTC days, weeks from Monday,
- * months from the 1st, and a total budget's period from the key's creation.
+ * months from the 1st, and a total budget's period from the key's creation;
+ * periodEnd() at the next one's start (a total budget never ends).
  */
 import assert from "node:assert/strict";
-import { periodStart } from "../../src/keys/budget_period.ts";
+import { periodEnd, periodStart } from "../../src/keys/budget_period.ts";
 
 const at = (iso: string) => Date.parse(iso);
 const CREATED = at("2026-01-05T08:30:00Z");
@@ -32,5 +33,22 @@ Deno.test("periodStart() is the UTC start of the day, the Monday, the 1st, or th
       new Date(at(start)).toISOString(),
       `${period} at ${now}`,
     );
+  }
+});
+
+Deno.test("periodEnd() is the next period's start: a day, seven days, the next 1st; never for total", () => {
+  const cases: [Parameters<typeof periodEnd>[0], string, string | null][] = [
+    ["day", "2026-11-27T00:00:00Z", "2026-11-28T00:00:00Z"],
+    ["week", "2026-12-28T00:00:00Z", "2027-01-04T00:00:00Z"],
+    ["month", "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z"],
+    ["month", "2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z"],
+    ["total", "2026-01-05T08:30:00Z", null],
+  ];
+  for (const [period, start, end] of cases) {
+    const got = periodEnd(period, at(start));
+    if (end === null) assert.equal(got, Infinity);
+    else assert.equal(new Date(got).toISOString(), new Date(at(end)).toISOString(), period);
+    // The end is the start of the next period.
+    if (end !== null) assert.equal(periodStart(period, got, CREATED), got);
   }
 });
