@@ -41,6 +41,7 @@ Deno.test("openDatabase() brings a fresh file to user_version = MIGRATIONS.lengt
         "client_keys",
         "config",
         "cooldown_events",
+        "key_spend",
         "meta",
         "pools",
         "prices",
