@@ -23,6 +23,7 @@ import { openDatabase } from "./store/database.ts";
 import { createStore, type Store } from "./store/store.ts";
 import { createHttp1Client } from "./upstream/http1_client.ts";
 import { InProcessState } from "./state/in_process_state.ts";
+import { StoredSpend } from "./state/in_process_budget.ts";
 import type { SharedState } from "./state/shared_state.ts";
 import { REAL_TIMERS, type Timers } from "./timers.ts";
 import { VERSION } from "./version.ts";
@@ -87,7 +88,7 @@ export async function boot(
     const box = await SecretBox.fromRawKey(raw);
     await verifyMasterKey(store.meta, box);
     const admin = resolveAdminToken(store.meta, settings.adminToken);
-    const cluster = shared = await openSharedState(settings, log);
+    const cluster = shared = await openSharedState(settings, log, store, now());
     const registry = new Registry(
       store.config.load(),
       persistHealth(store),
@@ -127,12 +128,18 @@ export async function boot(
 }
 
 /**
- * Where live state lives (docs/cluster.md): this process, or, with
- * SIDECAR_REDIS_URL, a Redis shared with the other replicas. Redis down is a
- * degraded start, never a failed one.
+ * Where live state lives (docs/cluster.md): this process, with budgets'
+ * spend kept in SQLite, or, with SIDECAR_REDIS_URL, a Redis shared with the
+ * other replicas (which holds the spend then). Redis down is a degraded
+ * start, never a failed one.
  */
-async function openSharedState(settings: Settings, log: Logger): Promise<SharedState> {
-  if (!settings.redisUrl) return new InProcessState();
+async function openSharedState(
+  settings: Settings,
+  log: Logger,
+  store: Store,
+  now: number,
+): Promise<SharedState> {
+  if (!settings.redisUrl) return new InProcessState({ spend: loadSpend(store, now) });
   // Loaded only here, so that without SIDECAR_REDIS_URL no Redis code runs at all.
   const { startRedisState } = await import("./state/redis_state.ts");
   return await startRedisState({
@@ -141,6 +148,19 @@ async function openSharedState(settings: Settings, log: Logger): Promise<SharedS
     log,
     version: VERSION,
   });
+}
+
+/**
+ * Budgets' spend as it was before a restart, written behind like health
+ * (a crash loses at most the last batch's settlements).
+ */
+function loadSpend(store: Store, now: number): StoredSpend {
+  store.keySpend.purge(now);
+  return new StoredSpend(
+    store.keySpend.loadAll(),
+    (write) => store.writes.enqueue(write),
+    (row) => store.keySpend.save(row),
+  );
 }
 
 /**

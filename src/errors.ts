@@ -13,6 +13,8 @@ export type ErrorType =
   | "not_found_error"
   | "conflict_error"
   | "rate_limit_error"
+  /** A key's budget is spent (403; OpenAI's own word for a spent quota). */
+  | "insufficient_quota"
   | "server_error"
   | "timeout_error";
 

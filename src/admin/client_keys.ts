@@ -17,6 +17,7 @@ import { parseInput } from "./validate.ts";
 import { refuseCreate, refuseManaged } from "./managed.ts";
 import type { ClientKeyRecord, Managed } from "../store/rows.ts";
 import { isoSeconds } from "../bytes.ts";
+import { roundUsd } from "../pricing/cost.ts";
 
 /** A client key as the API shows it: its policy, and read-only fields. */
 export interface ClientKeyView extends KeyPolicy {
@@ -28,8 +29,10 @@ export interface ClientKeyView extends KeyPolicy {
   created_at: string;
   /** The latest request made with it, to the second; null when never used. */
   last_used_at: string | null;
-  /** Spent in the current budget period, USD. */
+  /** Spent in the current budget period, USD; 0 for a key without a budget (nothing counts it). */
   spend_usd: number;
+  /** Reserved now by its requests in flight (their worst cases), USD; 0 without a budget. */
+  reserved_usd: number;
   /** When the current budget period began; null without a budget period. */
   period_start: string | null;
 }
@@ -155,6 +158,7 @@ function toView(deps: AppDeps, k: ClientKeyRecord, now: number): ClientKeyView {
     k.last_used_at === null ? 0 : Date.parse(k.last_used_at),
   );
   const period = k.budget_period;
+  const ledger = deps.keyRing.client(k.id)?.budget;
   return {
     id: k.id,
     name: k.name,
@@ -163,8 +167,8 @@ function toView(deps: AppDeps, k: ClientKeyRecord, now: number): ClientKeyView {
     created_at: k.created_at,
     last_used_at: used > 0 ? isoSeconds(used) : null,
     ...policyOf(k),
-    // Spend is counted once budgets are enforced; until then nothing is spent.
-    spend_usd: 0,
+    spend_usd: roundUsd(ledger?.spend(now) ?? 0),
+    reserved_usd: roundUsd(ledger?.reserved(now) ?? 0),
     period_start: period === null
       ? null
       : isoSeconds(periodStart(period, now, Date.parse(k.created_at))),

@@ -9,6 +9,7 @@ import { createClientKeyRepo } from "./client_key_repo.ts";
 import { createConfigRepo } from "./config_repo.ts";
 import { transaction } from "./database.ts";
 import { createHealthRepo } from "./health_repo.ts";
+import { createKeySpendRepo } from "./key_spend_repo.ts";
 import { createMetaRepo } from "./meta_repo.ts";
 import { createPoolRepo } from "./pool_repo.ts";
 import { createPriceRepo } from "./price_repo.ts";
@@ -31,6 +32,7 @@ export function createStore(db: DatabaseSync, opts: StoreOptions = {}) {
     pools: createPoolRepo(db),
     backends: createBackendRepo(db),
     keys: createClientKeyRepo(db),
+    keySpend: createKeySpendRepo(db),
     config: createConfigRepo(db),
     prices: createPriceRepo(db),
     meta: createMetaRepo(db),

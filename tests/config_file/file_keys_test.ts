@@ -96,6 +96,7 @@ Deno.test("a config-file key carries its policy: shown, governing admission, rea
         budget_usd: 50,
         budget_period: "month",
         spend_usd: 0,
+        reserved_usd: 0,
         period_start: "2026-11-01T00:00:00Z",
         expires_at: "2027-01-01T00:00:00Z",
         enabled: true,

@@ -75,6 +75,7 @@ const FIELDS = [
   "models",
   "name",
   "period_start",
+  "reserved_usd",
   "rpm_limit",
   "spend_usd",
   "tpm_limit",
@@ -109,6 +110,7 @@ Deno.test("POST /api/keys returns the key once with no limits; GET never shows i
     enabled: true,
     metadata: {},
     spend_usd: 0,
+    reserved_usd: 0,
     period_start: null,
   });
 
@@ -152,6 +154,7 @@ Deno.test("POST /api/keys takes every policy field; GET shows it; it is in SQLit
       created_at: "2026-11-27T10:00:00Z",
       last_used_at: null,
       spend_usd: 0,
+      reserved_usd: 0,
       period_start: "2026-11-01T00:00:00Z",
     },
   );
