@@ -13,7 +13,7 @@ import { type Every, Heartbeats } from "./redis_heartbeats.ts";
 import { RedisHealth } from "./redis_health.ts";
 import { RedisConnection, type RedisConnectionOptions } from "./redis_connection.ts";
 import { RedisLimits } from "./redis_limits.ts";
-import { RedisBudgets } from "./redis_budget.ts";
+import { RedisBudgets } from "./redis_budgets.ts";
 import type { BudgetLedger, BudgetWindow } from "./budget_ledger.ts";
 import { parseRedisUrl } from "./redis_url.ts";
 import type {

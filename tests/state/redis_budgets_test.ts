@@ -1,5 +1,5 @@
 /**
- * @module redis_budget_test
+ * @module redis_budgets_test
  * Budgets held by the cluster, against a real redis-server: the reserve
  * script is atomic (three replicas racing sixty reservations of a tenth of
  * a budget get ten between them), settling replaces each reservation with
@@ -19,7 +19,7 @@ import type {
   BudgetWindow,
   Reservation,
 } from "../../src/state/budget_ledger.ts";
-import { RedisBudgets } from "../../src/state/redis_budget.ts";
+import { RedisBudgets } from "../../src/state/redis_budgets.ts";
 import { RedisConnection } from "../../src/state/redis_connection.ts";
 import { parseRedisUrl } from "../../src/state/redis_url.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
