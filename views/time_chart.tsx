@@ -2,16 +2,19 @@
  * @module time_chart
  * A server-rendered stacked bar chart over time, as plain SVG: y axis with
  * round ticks, time labels, a tooltip per bucket and a legend with totals.
- * No client chart library, so it survives any htmx swap. Colours come from
+ * Counts by default, or dollars (`unit: "usd"`: fractional steps, `$`
+ * labels). No client chart library, so it survives any htmx swap. Colours come from
  * CSS classes (`s0`…`s7`, `s-other`), keeping the SVG free of inline styles.
  */
 import type { Child, FC } from "hono/jsx";
 import { isEmptyChart } from "../src/http/pages/chart_data.ts";
 import { EmptyState } from "./empty_state.tsx";
-import { formatBucket, formatCount } from "./format.ts";
+import { formatBucket, formatCount, formatUsd } from "./format.ts";
 import type { ChartData } from "./view_models.ts";
 
 const M = { left: 44, right: 22, top: 10, bottom: 26 };
+/** Dollar labels (`$0.00075`) are wider than counts. */
+const M_USD = { ...M, left: 64 };
 
 /** Props of {@link TimeChart}. */
 export interface TimeChartProps {
@@ -28,19 +31,22 @@ export interface TimeChartProps {
   width?: number;
   /** @default 240 */
   height?: number;
+  /** What the values are: things counted (whole steps) or dollars. @default "count" */
+  unit?: "count" | "usd";
 }
 
 /**
- * The smallest round step (1, 2, 2.5 or 5 × 10^k, whole numbers only: the
- * charts count things) giving at most about `targetTicks` ticks up to `max`.
+ * The smallest round step (1, 2, 2.5 or 5 × 10^k) giving at most about
+ * `targetTicks` ticks up to `max`; for counts (`whole`) a whole number of at
+ * least 1, since half a request does not exist.
  */
-export function niceStep(max: number, targetTicks = 4): number {
+export function niceStep(max: number, targetTicks = 4, whole = true): number {
   if (max <= 0) return 1;
   const raw = max / targetTicks;
   const pow = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * pow)
-    .find((s) => s >= raw && Number.isInteger(s)) ?? 10 * pow;
-  return Math.max(1, step);
+    .find((s) => s >= raw && (!whole || Number.isInteger(s))) ?? 10 * pow;
+  return whole ? Math.max(1, step) : step;
 }
 
 /** Class of a series' colour. */
@@ -56,15 +62,18 @@ export const TimeChart: FC<TimeChartProps> = (props) => {
   }
   const W = props.width ?? 1080;
   const H = props.height ?? 240;
-  const PLOT_W = W - M.left - M.right;
-  const PLOT_H = H - M.top - M.bottom;
+  const usd = props.unit === "usd";
+  const format = usd ? formatUsd : formatCount;
+  const m = usd ? M_USD : M;
+  const PLOT_W = W - m.left - m.right;
+  const PLOT_H = H - m.top - m.bottom;
   const totals = Array.from(
     { length: data.count },
     (_, i) => data.series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0),
   );
-  const step = niceStep(Math.max(...totals));
+  const step = niceStep(Math.max(...totals), 4, !usd);
   const top = Math.max(step, Math.ceil(Math.max(...totals) / step) * step);
-  const y = (v: number) => M.top + PLOT_H - (v / top) * PLOT_H;
+  const y = (v: number) => m.top + PLOT_H - (v / top) * PLOT_H;
   const slot = PLOT_W / data.count;
   const barW = Math.max(1, Math.min(slot * 0.74, slot - 1));
   const every = Math.max(1, Math.ceil(data.count / Math.max(3, Math.floor(PLOT_W / 90))));
@@ -82,22 +91,22 @@ export const TimeChart: FC<TimeChartProps> = (props) => {
       >
         {ticks.map((t) => (
           <g>
-            <line class="grid" x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} />
-            <text x={M.left - 6} y={y(t) + 4} text-anchor="end">{formatCount(t)}</text>
+            <line class="grid" x1={m.left} x2={W - m.right} y1={y(t)} y2={y(t)} />
+            <text x={m.left - 6} y={y(t) + 4} text-anchor="end">{format(t)}</text>
           </g>
         ))}
-        <line class="axis" x1={M.left} x2={W - M.right} y1={y(0)} y2={y(0)} />
+        <line class="axis" x1={m.left} x2={W - m.right} y1={y(0)} y2={y(0)} />
         {totals.map((total, i) => {
           if (total === 0) return null;
           let base = 0;
-          const x = M.left + i * slot + (slot - barW) / 2;
+          const x = m.left + i * slot + (slot - barW) / 2;
           const parts = data.series
-            .map((s) => `${s.name}: ${formatCount(s.values[i] ?? 0)}`)
+            .map((s) => `${s.name}: ${format(s.values[i] ?? 0)}`)
             .filter((_, k) => (data.series[k]!.values[i] ?? 0) > 0);
           return (
             <g class="bucket">
               <title>
-                {`${formatBucket(at(i), data.bucketMs)} · ${label}: ${formatCount(total)}\n${
+                {`${formatBucket(at(i), data.bucketMs)} · ${label}: ${format(total)}\n${
                   parts.join("\n")
                 }`}
               </title>
@@ -123,7 +132,7 @@ export const TimeChart: FC<TimeChartProps> = (props) => {
         {totals.map((_, i) =>
           (data.count - 1 - i) % every === 0
             ? (
-              <text x={r2(M.left + (i + 0.5) * slot)} y={H - 8} text-anchor="middle">
+              <text x={r2(m.left + (i + 0.5) * slot)} y={H - 8} text-anchor="middle">
                 {formatBucket(at(i), data.bucketMs)}
               </text>
             )
@@ -135,7 +144,7 @@ export const TimeChart: FC<TimeChartProps> = (props) => {
           <li>
             <span class={`swatch ${seriesClass(k, s.other)}`}></span>
             {s.name}
-            <span class="total">{formatCount(s.values.reduce((a, b) => a + b, 0))}</span>
+            <span class="total">{format(s.values.reduce((a, b) => a + b, 0))}</span>
           </li>
         ))}
       </ul>

@@ -2,8 +2,9 @@
  * @module dashboard_browser_test
  * The dashboard in a real headless Chromium (Debian's `/usr/bin/chromium`,
  * driven by playwright-core; no browser is ever downloaded) against the real
- * server on a free port: sign in, create a pool, a client key and a backend
- * through the forms, edit the backend, cool it with a 429 from a mock
+ * server on a free port: sign in, create a pool, a client key (with a model
+ * allowlist and a budget, then rotated) and a backend through the forms,
+ * edit the backend, cool it with a 429 from a mock
  * upstream through the proxy and watch the status and countdown change
  * without a reload, read the usage charts, pause and resume a backend, delete
  * the backend. Takes the
@@ -188,14 +189,39 @@ async function scenario(): Promise<void> {
     assert.match(await page.textContent("#flash") ?? "", /Pool "Night shift" created/);
     step("pool");
 
-    // A client key: shown once.
+    // A client key with a model allowlist and a budget: its secret shown once.
     await open(page, "Keys", "/keys");
     await page.fill("#f-name", "e2e-client");
-    await page.click("text=Create key");
-    const clientKey = await page.inputValue("#new-key");
-    assert.match(clientKey, /^sk-sc-/);
-    await page.waitForSelector("#keys-table >> text=e2e-client");
+    await page.fill("#f-models", "gpt-test\ngpt-4o*");
+    await page.fill("#f-budget_usd", "25");
+    await page.selectOption("#f-budget_period", "month");
+    await page.click("text=Create client key");
+    const firstKey = await page.inputValue("#key-secret #new-key");
+    assert.match(firstKey, /^sk-sc-/);
+    const keyRow = `#keys-table tr[data-key="${rt.deps.store.keys.list()[0]!.id}"]`;
+    await page.waitForSelector(`${keyRow} >> text=$0 of $25.00`);
+    assert.match(await page.textContent(`${keyRow} .chips`) ?? "", /gpt-test.*gpt-4o\*/);
+    assert.match(await page.textContent(keyRow) ?? "", /this month, since/);
     step("key");
+
+    // Rotate it (after confirming): a new secret, shown once; the old one is refused.
+    let rotateAsked = "";
+    page.once("dialog", (d) => {
+      rotateAsked = d.message();
+      return d.accept();
+    });
+    await page.click(`${keyRow} >> button:text-is("Rotate")`);
+    await page.waitForSelector("#key-secret >> text=rotated");
+    assert.match(rotateAsked, /Rotate key "e2e-client"\?/);
+    const clientKey = await page.inputValue("#key-secret #new-key");
+    assert.match(clientKey, /^sk-sc-/);
+    assert.notEqual(clientKey, firstKey);
+    assert.match(await page.textContent(keyRow) ?? "", new RegExp(`sk-…${clientKey.slice(-4)}`));
+    assert.equal((await chat(base, firstKey)).status, 401);
+    await page.reload();
+    assert.equal(await page.locator("#new-key").count(), 0, "not shown again");
+    assert.ok(!(await page.content()).includes(clientKey));
+    step("key rotated");
 
     // A backend: first a mistake, shown at its field with the input kept.
     await open(page, "Backends", "/backends");

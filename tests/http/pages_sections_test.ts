@@ -150,7 +150,9 @@ Deno.test("/pools: create, validate at the field, edit, refuse deleting a non-em
 
 Deno.test("/keys: a new key is shown once, then only its hint; revoke works", async () => {
   await using t = await setup();
-  const res = await t.client.post("/keys", { name: "billing" }, { target: "key-form" });
+  const res = await t.client.post("/keys", { name: "billing", enabled: "on" }, {
+    target: "key-form",
+  });
   const html = await res.text();
   const key = /id="new-key" type="text" readonly value="([^"]+)"/.exec(html)?.[1];
   assert.ok(key?.startsWith("sk-sc-"), html);

@@ -79,3 +79,21 @@ Deno.test("niceStep gives round steps; seriesClass names colours", () => {
   assert.equal(seriesClass(9), "s1");
   assert.equal(seriesClass(2, true), "s-other");
 });
+
+Deno.test("TimeChart in dollars: fractional steps, $ on the axis, the tooltip and the legend", () => {
+  assert.equal(niceStep(0.5, 4, false), 0.2);
+  assert.equal(niceStep(8, 4, false), 2);
+  assert.ok(Math.abs(niceStep(0.0008, 4, false) - 0.0002) < 1e-12);
+  const html = String(
+    <TimeChart
+      data={data([{ name: "cost", values: [0.03, 0, 0.5, 0] }])}
+      label="Cost"
+      unit="usd"
+      empty={<p>none</p>}
+    />,
+  );
+  const ticks = [...html.matchAll(/text-anchor="end">([^<]+)</g)].map((m) => m[1]);
+  assert.deepEqual(ticks, ["$0", "$0.2000", "$0.4000", "$0.6000"]);
+  assert.match(html, /<title>10:02 · Cost: \$0\.5000\ncost: \$0\.5000<\/title>/);
+  assert.match(html, /cost<span class="total">\$0\.5300</);
+});
