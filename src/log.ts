@@ -4,6 +4,7 @@
  * fields; nothing secret is ever handed to it. Long string fields are cut
  * here, in one place, so no outside string can make a line megabytes long.
  */
+import { mark, PHASE } from "./phase_trace.ts";
 
 /** Log levels in increasing severity. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -38,7 +39,9 @@ export function createLogger(
           ? v.slice(0, MAX_FIELD_CHARS) + "…"
           : v;
       }
+      mark(PHASE.logLine);
       write(JSON.stringify(line));
+      mark(PHASE.logLineEnd);
     };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

@@ -8,6 +8,7 @@
  * client is still there (see tcp_sockets.ts): the hot path only counts.
  */
 import type { Logger } from "../log.ts";
+import { mark, PHASE } from "../phase_trace.ts";
 import { acceptLoop, shedConnection } from "./accept_loop.ts";
 import { type Connection, type ConnectionLimits, ConnectionTable } from "./connection_table.ts";
 import {
@@ -88,13 +89,16 @@ export function startHttpServer(opts: HttpServerOptions): HttpServer {
     const c = table.add(coarse, conn.remoteAddr as Deno.NetAddr, () => stop.abort());
     // One pair of callbacks per connection, shared by all its requests.
     const onSent = () => {
+      mark(PHASE.sent);
       c.inFlight--;
       c.lastActive = coarse;
     };
     const onAnswer = () => {
+      mark(PHASE.answered);
       c.awaiting--;
     };
     const http = serveOn(conn, stop.signal, (req, info) => {
+      mark(PHASE.received);
       c.requests++;
       c.inFlight++;
       if (c.awaiting++ === 0) c.awaitingSince = coarse;
@@ -132,6 +136,8 @@ export function startHttpServer(opts: HttpServerOptions): HttpServer {
     watching = true;
     try {
       const tables = await readTables();
+      // Only what runs on this thread: reading the files does not.
+      mark(PHASE.hangUpWatch);
       if (!tables) return;
       const states = socketStates(tables, addr.port);
       for (const c of waiting) {
@@ -147,15 +153,19 @@ export function startHttpServer(opts: HttpServerOptions): HttpServer {
       log.warn("could not read the socket table", { error: (err as Error).message });
     } finally {
       watching = false;
+      mark(PHASE.hangUpWatchEnd);
     }
   };
 
   const sweep = () => {
+    mark(PHASE.connectionSweep);
     coarse = now();
     for (const c of table.expired(coarse)) drop(c);
-    if (watching) return;
-    const waiting = table.waiting(coarse, WATCH_AFTER_MS);
-    if (waiting.length > 0) void watchPeers(waiting);
+    if (!watching) {
+      const waiting = table.waiting(coarse, WATCH_AFTER_MS);
+      if (waiting.length > 0) void watchPeers(waiting);
+    }
+    mark(PHASE.connectionSweepEnd);
   };
 
   const sweepMs = opts.sweepMs ??

@@ -7,6 +7,7 @@
  * deadline here is a Set insert and delete, and one interval sweeps them all.
  * Deadlines fire at most one tick late, which no proxy timeout cares about.
  */
+import { mark, PHASE } from "../phase_trace.ts";
 
 /** A registered deadline; pass it back to {@link Deadlines.cancel}. */
 export interface Deadline {
@@ -59,6 +60,7 @@ export class Deadlines {
 
   /** Fires every deadline that is due; the interval calls it, tests may too. */
   sweep(): void {
+    mark(PHASE.deadlineSweep);
     const now = this.#clock();
     for (const d of this.#pending) {
       if (d.at > now) continue;
@@ -73,5 +75,6 @@ export class Deadlines {
       clearInterval(this.#timer);
       this.#timer = undefined;
     }
+    mark(PHASE.deadlineSweepEnd);
   }
 }

@@ -17,6 +17,7 @@
  *   behind (a slow disk), posting waits for it to catch up instead of
  *   queueing without bound, so memory stays bounded and nothing is dropped.
  */
+import { mark, PHASE } from "../phase_trace.ts";
 import type { RequestEntry } from "./request_repo.ts";
 import type { FromWriter, ToWriter } from "./request_writer_protocol.ts";
 
@@ -134,10 +135,12 @@ export class RequestWriter {
       this.#onError("request records need a database file, not :memory:", rows.length);
       return;
     }
+    mark(PHASE.writerPost);
     this.#send({ kind: "insert", rows: JSON.stringify(rows) });
     if (this.backlog > this.#maxBacklog) {
       this.#waitUntil(this.#sent - Math.floor(this.#maxBacklog / 2));
     }
+    mark(PHASE.writerPostEnd);
   }
 
   #send(message: Unnumbered<ToWriter>): void {

@@ -9,6 +9,7 @@
  */
 /// <reference lib="deno.worker" />
 import type { DatabaseSync } from "node:sqlite";
+import { dumpPhases, mark, PHASE } from "../phase_trace.ts";
 import { openConnection, transaction } from "./database.ts";
 import { createRequestRepo, type RequestEntry } from "./request_repo.ts";
 import type { FromWriter, ToWriter } from "./request_writer_protocol.ts";
@@ -34,18 +35,23 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
       case "insert": {
         rows = JSON.parse(m.rows) as RequestEntry[];
         if (!db || !repo) throw new Error("the request writer's database did not open");
+        mark(PHASE.writerInsert);
         transaction(db, () => {
           for (const row of rows) repo!.insert(row);
         });
+        mark(PHASE.writerInsertEnd);
         return;
       }
       case "purge":
         repo?.purge(m.before);
         return;
       case "checkpoint":
+        mark(PHASE.writerCheckpoint);
         db?.exec("PRAGMA wal_checkpoint(PASSIVE)");
+        mark(PHASE.writerCheckpointEnd);
         return;
       case "close":
+        dumpPhases("writer");
         db?.close();
         db = undefined;
         repo = undefined;

@@ -5,6 +5,7 @@
  * the batch is full, and on shutdown. The request path never waits on disk.
  */
 import type { DatabaseSync } from "node:sqlite";
+import { mark, PHASE } from "../phase_trace.ts";
 import { transaction } from "./database.ts";
 
 /** Options of {@link WriteQueue}. */
@@ -99,8 +100,13 @@ export class WriteQueue {
   }
 
   #write(batch: (() => void)[]): void {
-    transaction(this.db, () => {
-      for (const write of batch) write();
-    });
+    mark(PHASE.writeQueueFlush);
+    try {
+      transaction(this.db, () => {
+        for (const write of batch) write();
+      });
+    } finally {
+      mark(PHASE.writeQueueFlushEnd);
+    }
   }
 }
