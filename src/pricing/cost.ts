@@ -5,7 +5,7 @@
  * `prompt_tokens` and reasoning tokens part of `completion_tokens`, so each
  * is priced instead of, never on top of, its plain rate.
  */
-import type { Usage } from "../proxy/sse.ts";
+import type { Usage } from "../api_formats/usage.ts";
 import type { PriceEntry } from "./price_entry.ts";
 
 /** Prices are per million tokens. */

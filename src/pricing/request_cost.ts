@@ -5,7 +5,7 @@
  * backend; before it is sent, its worst case, for budgets to reserve.
  */
 import { upstreamModel } from "../engine/model_match.ts";
-import type { Usage } from "../proxy/sse.ts";
+import type { Usage } from "../api_formats/usage.ts";
 import { callCost, PER_MTOK, roundUsd } from "./cost.ts";
 import type { PriceBook, PricedBackend } from "./price_book.ts";
 import type { PriceEntry } from "./price_entry.ts";

@@ -6,7 +6,7 @@
  * reported, and, for the estimate when it reports none, the generated
  * characters relayed from it.
  */
-import type { Usage } from "../proxy/sse.ts";
+import type { Usage } from "../api_formats/usage.ts";
 import type { PricedBackend } from "./price_book.ts";
 import { outputChars } from "./token_estimate.ts";
 

@@ -5,20 +5,29 @@
  * upstream's answer back. What an answer means is failure_classifier.ts's to say.
  */
 import type { AppDeps } from "../app_deps.ts";
+import type { Prefill } from "../api_formats/api_format.ts";
+import type { EventReader } from "../api_formats/chunk_info.ts";
+import { formatOf } from "../api_formats/formats.ts";
 import type { BackendLease } from "../engine/backend_lease.ts";
 import { type ChunkReader, chunkReader } from "./chunk_reader.ts";
 import type { Deadlines } from "./deadlines.ts";
-import { classify, type FailureClass, type UpstreamAnswer } from "./failure_classifier.ts";
+import {
+  classify,
+  type FailureClass,
+  type UpstreamAnswer,
+  type UpstreamError,
+} from "./failure_classifier.ts";
 import { parseRetryAfterMs } from "./retry_after.ts";
-import { classifyEvent, type SseEvent, SseSplitter } from "./sse.ts";
-import { type UpstreamError, upstreamErrorOfBody } from "./upstream_error.ts";
-import { buildUpstreamRequest, type ClientCall, scrubbedHeaders } from "./upstream_request.ts";
+import { type SseEvent, SseSplitter } from "./sse.ts";
+import { type ClientCall, scrubbedHeaders } from "./upstream_request.ts";
 import { concatBytes } from "../bytes.ts";
 
 /** A stream whose first event has been read and judged good. */
 export interface OpenStream {
   reader: ChunkReader;
   splitter: SseSplitter;
+  /** What its events mean, by the backend's API (the one that judged the first). */
+  read: EventReader;
   /** Events read while peeking, to be sent first. */
   pending: SseEvent[];
 }
@@ -67,21 +76,27 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 /** What an attempt needs from the app. */
 export type AttemptDeps = Pick<AppDeps, "fetch" | "now" | "deadlines">;
 
-/** Sends `call` through `lease` and classifies the answer (failure_classifier.ts). */
+/**
+ * Sends `call` through `lease` (continuing `prefill` when given) and
+ * classifies the answer (failure_classifier.ts), read by the format of the
+ * API the backend speaks.
+ */
 export async function runAttempt(
   call: ClientCall,
   lease: BackendLease,
   limits: AttemptLimits,
   clientSignal: AbortSignal,
   deps: AttemptDeps,
+  prefill?: Prefill,
 ): Promise<AttemptResult> {
   const { now, deadlines } = deps;
   const backend = lease.backend;
+  const upstream = formatOf(backend.api).upstream;
   const controller = new AbortController();
   const onClientAbort = () => controller.abort();
   clientSignal.addEventListener("abort", onClientAbort, { once: true });
   const release = () => clientSignal.removeEventListener("abort", onClientAbort);
-  const req = buildUpstreamRequest(call, backend, controller.signal);
+  const req = upstream.request(call, backend, controller.signal, prefill);
   const failed = (answer: UpstreamAnswer, status: number | null): AttemptResult => {
     release();
     controller.abort();
@@ -110,7 +125,13 @@ export async function runAttempt(
   if (status >= 200 && status < 300) {
     const isSse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
     if (!call.stream || !isSse || !res.body) return { kind: "commit", response: res, controller };
-    const peek = await peekFirstEvent(res.body, limits.firstChunkMs, controller, deadlines);
+    const peek = await peekFirstEvent(
+      res.body,
+      upstream.eventReader(),
+      limits.firstChunkMs,
+      controller,
+      deadlines,
+    );
     if (clientSignal.aborted) return release(), CANCELLED;
     switch (peek.kind) {
       case "timeout":
@@ -137,7 +158,7 @@ export async function runAttempt(
     kind: "status",
     status,
     ...(retryAfterMs !== undefined && { retryAfterMs }),
-    ...optional("error", upstreamErrorOfBody(body)),
+    ...optional("error", upstream.errorOf(body)),
   });
   release();
   if (outcome.disposition !== "return" && outcome.disposition !== "other_model") {
@@ -164,6 +185,7 @@ type Peek =
 // stream can still fail over before the client has seen a byte.
 async function peekFirstEvent(
   body: ReadableStream<Uint8Array>,
+  read: EventReader,
   timeoutMs: number,
   controller: AbortController,
   deadlines: Deadlines,
@@ -183,7 +205,7 @@ async function peekFirstEvent(
       if (timedOut) return { kind: "timeout" };
       const events = next === "ended" || next.done ? splitter.flush() : splitter.push(next.value);
       for (const [i, ev] of events.entries()) {
-        const info = classifyEvent(ev);
+        const info = read(ev);
         if (info.kind === "comment") {
           pending.push(ev);
           continue;
@@ -191,7 +213,7 @@ async function peekFirstEvent(
         if (info.kind === "error") return { kind: "error", error: info.error };
         // The rest of this read (often the whole answer) must be relayed too.
         pending.push(...events.slice(i));
-        return { kind: "ok", stream: { reader, splitter, pending } };
+        return { kind: "ok", stream: { reader, splitter, read, pending } };
       }
       if (next === "ended" || next.done) return { kind: "ended" };
     }

@@ -1,10 +1,14 @@
 /**
  * @module body_relay
  * Passes a non-stream upstream body to the client as it arrives (never
- * re-serialised), keeping a bounded copy to read the usage from at the end.
+ * re-serialised), keeping a bounded copy to read the usage from at the end,
+ * as the upstream's API format reads it.
  */
-import { extractUsage, type Usage } from "./sse.ts";
+import type { Usage } from "../api_formats/usage.ts";
 import { concatBytes } from "../bytes.ts";
+
+/** Reads the usage of a whole parsed answer (an API format's `usageOf`). */
+export type UsageReader = (json: unknown) => Usage | undefined;
 
 /** How a relayed body ended. */
 export interface BodySummary {
@@ -16,10 +20,11 @@ export interface BodySummary {
 /** Bodies larger than this are relayed but not parsed for usage. */
 const USAGE_SCAN_LIMIT = 8 * 1024 * 1024;
 
-/** Relays `body`, calling `onDone` once with the outcome and usage. */
+/** Relays `body`, calling `onDone` once with the outcome and the usage `usageOf` reads. */
 export function relayBody(
   body: ReadableStream<Uint8Array>,
   abort: () => void,
+  usageOf: UsageReader,
   onDone: (summary: BodySummary) => void,
   /** Takes the backend's key out of the bytes, across chunk boundaries. */
   scrub: (chunk: Uint8Array | null) => Uint8Array = (chunk) => chunk ?? new Uint8Array(),
@@ -53,7 +58,7 @@ export function relayBody(
         controller.close();
         finish({
           outcome: "ok",
-          usage: size <= USAGE_SCAN_LIMIT ? usageOf(parts) : undefined,
+          usage: size <= USAGE_SCAN_LIMIT ? usageOfJson(concatBytes(parts), usageOf) : undefined,
           error: null,
         });
         return;
@@ -83,16 +88,12 @@ export function relayBody(
   }, { highWaterMark: 0 });
 }
 
-function usageOf(parts: Uint8Array[]): Usage | undefined {
-  return usageOfJson(concatBytes(parts));
-}
-
 const utf8 = new TextDecoder();
 
-/** The usage object of a JSON response body, if it has one. */
-export function usageOfJson(bytes: Uint8Array): Usage | undefined {
+/** The usage a JSON response body reports, if it is JSON and reports any. */
+export function usageOfJson(bytes: Uint8Array, usageOf: UsageReader): Usage | undefined {
   try {
-    return extractUsage(JSON.parse(utf8.decode(bytes)));
+    return usageOf(JSON.parse(utf8.decode(bytes)));
   } catch {
     return undefined;
   }

@@ -10,6 +10,7 @@ import type { AppDeps } from "../app_deps.ts";
 import { NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { NotFoundError, SidecarError, toErrorResponse, UpstreamFailedError } from "../errors.ts";
+import { formatOf } from "../api_formats/formats.ts";
 import { ServedCall } from "../pricing/served_call.ts";
 import { clip } from "../text_bounds.ts";
 import { settled } from "../timers.ts";
@@ -19,6 +20,7 @@ import { relayBody, usageOfJson } from "./body_relay.ts";
 import { exhausted } from "./exhausted.ts";
 import { cancelled, decorate, decorated, fail, finish, setServedBy } from "./request_answer.ts";
 import { recordRequest, type RequestEnd, type RequestTrace } from "./request_log.ts";
+import { clientStream, relayedCall } from "./relayed_call.ts";
 import { relayStream, type Resumer } from "./stream_relay.ts";
 import { type CurrentLease, streamResumer } from "./stream_resumer.ts";
 import { type ClientCall, forwardableHeaders } from "./upstream_request.ts";
@@ -199,6 +201,7 @@ async function relayCommitted(
   resumer: (current: CurrentLease) => Resumer | undefined,
 ): Promise<Response> {
   const backend = current.lease.backend;
+  const { usageOf } = formatOf(backend.api).upstream;
   setServedBy(trace, backend);
   trace.ttfbMs = deps.now() - trace.started;
   const served = new ServedCall(backend, current.lease.upstreamModel, call.body, !!result.stream);
@@ -217,14 +220,10 @@ async function relayCommitted(
   if (result.stream) {
     headers["content-type"] = "text/event-stream; charset=utf-8";
     headers["cache-control"] = "no-cache";
-    body = relayStream(result.stream, {
+    body = relayStream(relayedCall(current.lease, result.controller, result.stream, served), {
       idleTimeoutMs: deps.registry.config.stream_idle_timeout_ms,
       deadlines: deps.deadlines,
-      forwardUsage: call.clientWantsUsage,
-      addDone: call.endpoint !== "/responses",
-      abort,
-      scrub: backend.scrub,
-      served,
+      client: clientStream(call),
       ...optionalResumer(resumer(current)),
       onDone: (s) => onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error }),
     });
@@ -232,7 +231,7 @@ async function relayCommitted(
     try {
       // An echo server can send the key back in a success body too.
       const bytes = backend.scrub.bytes(await result.response.bytes());
-      served.usage = usageOfJson(bytes);
+      served.usage = usageOfJson(bytes, usageOf);
       onDone({ status, outcome: "ok", usage: served.usage });
       decorate(headers, trace);
       return new Response(bytes, { status, headers });
@@ -243,12 +242,13 @@ async function relayCommitted(
         "The upstream body was cut short",
         "upstream_body_truncated",
       );
-      return decorated(toErrorResponse(err), trace);
+      return decorated(formatOf(call.api).client.errorResponse(err), trace);
     }
   } else if (result.response.body) {
     body = relayBody(
       result.response.body,
       abort,
+      usageOf,
       (s) => {
         served.usage = s.usage;
         onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error });

@@ -8,7 +8,17 @@
  * its test is that table.
  */
 import type { AttemptOutcome } from "../engine/cooldown.ts";
-import type { UpstreamError } from "./upstream_error.ts";
+
+/**
+ * An error an upstream sent, in an error body or a stream event, in the
+ * classifier's words: OpenAI's `type` and `code`. Each API format reads its
+ * upstream's errors into these (src/api_formats/).
+ */
+export interface UpstreamError {
+  message?: string;
+  type?: string;
+  code?: string | null;
+}
 
 /** Why an attempt ended the way it did (recorded per attempt). */
 export const ATTEMPT_REASONS = [

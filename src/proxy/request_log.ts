@@ -12,7 +12,7 @@ import type { ServedCall } from "../pricing/served_call.ts";
 import { clip } from "../text_bounds.ts";
 import type { Attempt } from "../store/rows.ts";
 import type { Outcome } from "./request_outcome.ts";
-import type { Usage } from "./sse.ts";
+import type { Usage } from "../api_formats/usage.ts";
 
 /** What is known of a request while it runs. */
 export interface RequestTrace {

@@ -1,21 +1,12 @@
 /**
  * @module sse
- * Incremental Server-Sent Events splitting and per-event classification for
- * the streaming proxy. Bytes are split into events as they arrive so each
- * event can be forwarded at once; only the unfinished tail is kept.
+ * Server-Sent Events framing for the streaming proxy, whatever API the
+ * events belong to: incremental splitting (bytes are split into events as
+ * they arrive so each event can be forwarded at once; only the unfinished
+ * tail is kept) and the encoders of the events Sidecar writes itself. What
+ * an event means is its API format's to say (src/api_formats/).
+ * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
-import { type UpstreamError, upstreamErrorOf } from "./upstream_error.ts";
-
-/** Token counts of one request, in the chat/completions vocabulary. */
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  /** Of `prompt_tokens`, those read from the provider's prompt cache; absent when not reported. */
-  cached_tokens?: number;
-  /** Of `completion_tokens`, the reasoning tokens; absent when not reported. */
-  reasoning_tokens?: number;
-}
 
 /** One SSE event as cut out of the upstream byte stream. */
 export interface SseEvent {
@@ -31,22 +22,6 @@ export interface SseEvent {
   event?: string;
 }
 
-/** What an upstream stream event means to the proxy. */
-export type ChunkInfo =
-  | { kind: "done" }
-  | { kind: "comment" }
-  | { kind: "malformed" }
-  | { kind: "error"; error: UpstreamError }
-  | {
-    kind: "data";
-    json: Record<string, unknown>;
-    /** Some `choices[i].finish_reason` is set, or a Responses API terminal event. */
-    finished: boolean;
-    usage?: Usage;
-    /** The chat usage chunk: `choices` is `[]` and `usage` is present. */
-    usageOnly: boolean;
-  };
-
 const LF = 0x0a;
 const CR = 0x0d;
 const BOM = [0xef, 0xbb, 0xbf];
@@ -56,13 +31,20 @@ const encoder = new TextEncoder();
 // Not fatal: invalid UTF-8 becomes U+FFFD and JSON.parse then decides.
 const decoder = new TextDecoder();
 
-/** The stream terminator of chat and completions streams. Shared: do not mutate. */
-export const DONE_EVENT: Uint8Array = encoder.encode("data: [DONE]\n\n");
-
 /** Encodes `json` as one SSE event: `data: <json>\n\n`. */
 export function encodeSseData(json: unknown): Uint8Array {
   // JSON.stringify escapes newlines, so the payload is always one data line.
   return encoder.encode(`data: ${JSON.stringify(json)}\n\n`);
+}
+
+/**
+ * Encodes `json` as one named SSE event: `event: <name>\ndata: <json>\n\n`
+ * (Anthropic's streams name every event). A line break in `name` would start
+ * a field of its own, so any is taken out.
+ */
+export function encodeSseEvent(name: string, json: unknown): Uint8Array {
+  const field = /[\r\n]/.test(name) ? name.replace(/[\r\n]/g, "") : name;
+  return encoder.encode(`event: ${field}\ndata: ${JSON.stringify(json)}\n\n`);
 }
 
 /**
@@ -214,95 +196,4 @@ function parseFields(text: string, raw: Uint8Array): SseEvent {
   const result: SseEvent = { raw, data: data.join("\n") };
   if (event !== undefined) result.event = event;
   return result;
-}
-
-// Responses API events after which no more output follows.
-const TERMINAL_TYPES = new Set(["response.completed", "response.incomplete", "response.failed"]);
-
-/** Tells the proxy what one upstream event is: payload, terminator, error or noise. */
-export function classifyEvent(ev: SseEvent): ChunkInfo {
-  // No data lines (keep-alive comments, bare `event:` lines): nothing to parse.
-  if (ev.data === "") return { kind: "comment" };
-  if (ev.data.trim() === "[DONE]") return { kind: "done" };
-  let json: unknown;
-  try {
-    json = JSON.parse(ev.data);
-  } catch {
-    return { kind: "malformed" };
-  }
-  if (!isRecord(json)) return { kind: "malformed" };
-  const error = upstreamErrorOf(json);
-  if (error) return { kind: "error", error };
-  const usage = extractUsage(json);
-  const finished = isFinished(json);
-  const usageOnly = Array.isArray(json.choices) && json.choices.length === 0 &&
-    usage !== undefined;
-  const info: DataChunk = { kind: "data", json, finished, usageOnly };
-  if (usage) info.usage = usage;
-  return info;
-}
-
-type DataChunk = Extract<ChunkInfo, { kind: "data" }>;
-
-/**
- * Reads token usage from a chat, completions, embeddings or Responses API
- * body, or from a Responses API stream event (`response.usage`). Embeddings
- * report no completion tokens, which count as 0. The details priced apart
- * (docs/accounting.md, "Cost") are read where OpenAI puts them
- * (`prompt_tokens_details.cached_tokens`, `completion_tokens_details.reasoning_tokens`,
- * or their `input_`/`output_` names), and DeepSeek's `prompt_cache_hit_tokens`;
- * both are parts of the prompt and completion counts, never added to them.
- */
-export function extractUsage(json: unknown): Usage | undefined {
-  if (!isRecord(json)) return undefined;
-  const usage = isRecord(json.usage)
-    ? json.usage
-    : isRecord(json.response) && isRecord(json.response.usage)
-    ? json.response.usage
-    : undefined;
-  if (!usage) return undefined;
-  const prompt = count(usage.prompt_tokens) ?? count(usage.input_tokens);
-  const completion = count(usage.completion_tokens) ?? count(usage.output_tokens);
-  const total = count(usage.total_tokens);
-  if (prompt === undefined && completion === undefined && total === undefined) return undefined;
-  const c = completion ?? 0;
-  const p = prompt ?? Math.max(0, (total ?? 0) - c);
-  const result: Usage = { prompt_tokens: p, completion_tokens: c, total_tokens: total ?? p + c };
-  const cached = detail(usage, "prompt_tokens_details", "input_tokens_details", "cached_tokens") ??
-    count(usage.prompt_cache_hit_tokens);
-  const reasoning = detail(
-    usage,
-    "completion_tokens_details",
-    "output_tokens_details",
-    "reasoning_tokens",
-  );
-  if (cached !== undefined) result.cached_tokens = cached;
-  if (reasoning !== undefined) result.reasoning_tokens = reasoning;
-  return result;
-}
-
-/** `usage[a][field]`, else `usage[b][field]`, when it is a count. */
-function detail(
-  usage: Record<string, unknown>,
-  a: string,
-  b: string,
-  field: string,
-): number | undefined {
-  const details = isRecord(usage[a]) ? usage[a] : isRecord(usage[b]) ? usage[b] : undefined;
-  return details ? count(details[field]) : undefined;
-}
-
-function isFinished(json: Record<string, unknown>): boolean {
-  if (typeof json.type === "string" && TERMINAL_TYPES.has(json.type)) return true;
-  if (!Array.isArray(json.choices)) return false;
-  // Truthy, not just non-null: some servers send `""` on every chunk.
-  return json.choices.some((choice: unknown) => isRecord(choice) && !!choice.finish_reason);
-}
-
-function count(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -8,14 +8,16 @@
  * ends with an in-band error event (docs/streaming.md).
  * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
+import type { StreamBreak } from "../api_formats/api_format.ts";
+import type { StreamAnswer } from "../api_formats/stream_answer.ts";
+import type { Json } from "../api_formats/translate/json.ts";
+import type { Usage } from "../api_formats/usage.ts";
 import type { KeyScrubber } from "../key_scrubber.ts";
 import type { ServedCall } from "../pricing/served_call.ts";
 import type { OpenStream } from "./attempt.ts";
-import type { ChatAnswer } from "./chat_answer.ts";
 import type { Deadlines } from "./deadlines.ts";
-import type { TransportFailure } from "./failure_classifier.ts";
-import { classifyEvent, DONE_EVENT, encodeSseData, type SseEvent, type Usage } from "./sse.ts";
-import type { UpstreamError } from "./upstream_error.ts";
+import type { TransportFailure, UpstreamError } from "./failure_classifier.ts";
+import type { SseEvent } from "./sse.ts";
 
 /** How a relayed stream ended. */
 export interface StreamSummary {
@@ -24,25 +26,49 @@ export interface StreamSummary {
   error: string | null;
 }
 
+/** How the client's side of the stream is written, by the API the client speaks. */
+export interface ClientStream {
+  /** Encodes an event Sidecar writes itself (translated, or rewritten by a resume). */
+  encode(json: Json): Uint8Array;
+  /** Sent after a finished stream whose upstream left out its own end. */
+  terminator: Uint8Array | undefined;
+  /** The event a broken stream ends with, `message` already scrubbed. */
+  streamError(code: StreamBreak, message: string): Uint8Array;
+  /** Forward the usage-only chunk (the client asked for it). */
+  forwardUsage: boolean;
+}
+
+/** Rewrites one upstream stream's events into the client's API (translate/). */
+export interface StreamTranslator {
+  /** The client's events of one upstream event (often one, sometimes none). */
+  push(json: Json): Json[];
+  /** The upstream stream ended: the client's last events of a finished stream, none of a cut one. */
+  end(): Json[];
+  /** `complete` once the translation has seen a whole answer. */
+  readonly outcome: "streaming" | "complete" | "cut" | "error";
+}
+
+/** One upstream call whose stream is relayed: the committed attempt, or a continuation. */
+export interface RelayedCall {
+  stream: OpenStream;
+  /** Aborts its upstream request. */
+  abort: () => void;
+  /** Takes the backend's key out of every event before it is sent or kept. */
+  scrub: KeyScrubber;
+  /** The upstream call, told each event for its cost. */
+  served: ServedCall;
+  /** Its events in the client's API; absent when the client speaks the upstream's. */
+  translator?: StreamTranslator;
+  /** What a finished stream of its API may leave out that its client expects (passthrough only). */
+  closing?: Uint8Array;
+}
+
 /** Options of {@link relayStream}. */
 export interface RelayOptions {
   idleTimeoutMs: number;
   deadlines: Deadlines;
-  /** Forward the usage-only chunk (the client asked for it). */
-  forwardUsage: boolean;
-  /**
-   * Add `data: [DONE]` when the upstream finished without it. Chat and
-   * completions streams end with it; Responses API streams never do, and a
-   * client of those may parse every event as JSON.
-   */
-  addDone: boolean;
-  /** Aborts the upstream request. */
-  abort: () => void;
-  /** Takes the backend's key out of every event before it is sent or kept. */
-  scrub: KeyScrubber;
-  /** The upstream call being relayed, told each event for its cost. */
-  served: ServedCall;
-  /** Continues a broken chat stream elsewhere; absent when the request cannot be resumed. */
+  client: ClientStream;
+  /** Continues a broken stream elsewhere; absent when the request cannot be resumed. */
   resume?: Resumer;
   onDone: (summary: StreamSummary) => void;
 }
@@ -56,28 +82,19 @@ export interface Break {
   delivered: string;
 }
 
-/** A continuation of a broken stream on another attempt. */
-export interface Continuation {
-  stream: OpenStream;
-  abort: () => void;
-  scrub: KeyScrubber;
-  served: ServedCall;
-}
-
-/** Resumes broken chat streams: what was delivered, and where to continue. */
+/** Resumes broken streams: what was delivered, and where to continue. */
 export interface Resumer {
-  answer: ChatAnswer;
+  answer: StreamAnswer;
   /** Opens a continuation of the answer after `brk`, or null when none can be had. */
-  continueAfter(brk: Break): Promise<Continuation | null>;
+  continueAfter(brk: Break): Promise<RelayedCall | null>;
 }
 
-/** A byte stream for the client that relays `open` with the rules of docs/streaming.md. */
-export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStream<Uint8Array> {
-  let { reader, splitter } = open;
-  let pending: SseEvent[] = open.pending;
-  let abort = opts.abort;
-  let scrub = opts.scrub;
-  let served = opts.served;
+/** A byte stream for the client that relays `first` with the rules of docs/streaming.md. */
+export function relayStream(first: RelayedCall, opts: RelayOptions): ReadableStream<Uint8Array> {
+  const client = opts.client;
+  let { reader, splitter, read } = first.stream;
+  let pending: SseEvent[] = first.stream.pending;
+  let { abort, scrub, served, translator, closing } = first;
   const resume = opts.resume;
   const answer = resume?.answer;
   let continued = false;
@@ -91,12 +108,12 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
   const end = (
     controller: ReadableStreamDefaultController<Uint8Array>,
     summary: StreamSummary,
-    tail?: Uint8Array,
+    ...tail: (Uint8Array | undefined)[]
   ) => {
     if (closed) return;
     closed = true;
     try {
-      if (tail) controller.enqueue(tail);
+      for (const bytes of tail) if (bytes) controller.enqueue(bytes);
       controller.close();
     } catch {
       // The client side is already errored or closed; the summary still counts.
@@ -105,19 +122,16 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
   };
   const errorEnd = (
     controller: ReadableStreamDefaultController<Uint8Array>,
-    code: "upstream_stream_truncated" | "upstream_stream_stalled",
+    code: StreamBreak,
     message: string,
   ) => {
     abort();
     reader.cancel().catch(() => {});
-    const tail = encodeSseData({
-      error: { message: scrub.text(message), type: "server_error", code },
-    });
     end(controller, {
       outcome: code === "upstream_stream_stalled" ? "stalled" : "truncated",
       usage,
       error: message,
-    }, tail);
+    }, client.streamError(code, scrub.text(message)));
   };
 
   /**
@@ -127,7 +141,7 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
   const broke = async (
     controller: ReadableStreamDefaultController<Uint8Array>,
     brk: Omit<Break, "delivered">,
-    code: "upstream_stream_truncated" | "upstream_stream_stalled",
+    code: StreamBreak,
     message: string,
   ): Promise<boolean> => {
     if (resume && answer?.resumable) {
@@ -139,14 +153,11 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
         return true;
       }
       if (next) {
-        ({ reader, splitter } = next.stream);
+        ({ reader, splitter, read } = next.stream);
         pending = next.stream.pending;
-        abort = next.abort;
-        scrub = next.scrub;
-        served = next.served;
+        ({ abort, scrub, served, translator, closing } = next);
         carried = usage;
         continued = true;
-        answer.continuing();
         return true;
       }
     }
@@ -154,13 +165,40 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
     return false;
   };
 
-  // Returns "end" when the stream is over, "broken" when it broke (the caller resumes or ends it).
+  /** Sends events Sidecar writes itself: translated ones, and a continuation's rewritten ones. */
+  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, events: Json[]) => {
+    for (const ev of events) {
+      const json = continued && answer ? answer.rewrite(ev, usage) : ev;
+      if (json === null) continue;
+      answer?.observe(json);
+      controller.enqueue(scrub.bytes(client.encode(json)));
+      sent++;
+    }
+  };
+
+  /**
+   * Ends a translated stream with its last events and the client's
+   * terminator; false when the translation says the answer was cut.
+   */
+  const finishTranslated = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    t: StreamTranslator,
+  ): boolean => {
+    const last = t.end();
+    if (t.outcome !== "complete") return false;
+    emit(controller, last);
+    reader.cancel().catch(() => {});
+    end(controller, { outcome: "ok", usage, error: null }, client.terminator);
+    return true;
+  };
+
+  // "end" when the stream is over; "cut" or an error when it broke (the caller resumes or ends it).
   const forward = (
     controller: ReadableStreamDefaultController<Uint8Array>,
     events: SseEvent[],
-  ): "more" | "end" | { error: UpstreamError } => {
+  ): "more" | "end" | "cut" | { error: UpstreamError } => {
     for (const ev of events) {
-      const info = classifyEvent(ev);
+      const info = read(ev);
       switch (info.kind) {
         case "comment":
           // Keep-alives keep client-side idle timers honest.
@@ -170,6 +208,10 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
         case "malformed":
           break;
         case "done":
+          if (translator) {
+            if (info.json) emit(controller, translator.push(info.json));
+            return finishTranslated(controller, translator) ? "end" : "cut";
+          }
           reader.cancel().catch(() => {});
           end(controller, { outcome: "ok", usage, error: null }, ev.raw);
           return "end";
@@ -179,20 +221,18 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
           if (info.usage) usage = sum(carried, info.usage);
           served.observe(info.json, info.usage);
           if (info.finished) finished = true;
-          if (info.usageOnly && !opts.forwardUsage) break;
-          let raw = ev.raw;
-          if (continued && answer) {
-            const json = answer.rewrite(info.json);
-            if (json === null) break;
-            if (info.usage && usage) json.usage = { ...(json.usage as object), ...counts(usage) };
-            raw = encodeSseData(json);
-            answer.observe(json);
+          if (translator) {
+            emit(controller, translator.push(info.json));
+          } else if (info.usageOnly && !client.forwardUsage) {
+            // Recorded above, not sent: the client did not ask for it.
+          } else if (continued) {
+            emit(controller, [info.json]);
           } else {
             answer?.observe(info.json);
+            // An event is whole here, so a key cannot be split across two searches.
+            controller.enqueue(scrub.bytes(ev.raw));
+            sent++;
           }
-          // An event is whole here, so a key cannot be split across two searches.
-          controller.enqueue(scrub.bytes(raw));
-          sent++;
           break;
         }
       }
@@ -208,8 +248,9 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
     const r = forward(controller, events);
     if (r === "more") return false;
     if (r === "end") return true;
-    // One error event, always Sidecar's own code, so clients need to
-    // recognise a single shape; the upstream's message is kept inside.
+    if (r === "cut") return !(await cut(controller));
+    // One error event, always Sidecar's own, so clients need to recognise
+    // a single shape; the upstream's message is kept inside.
     const message = `The upstream stream failed mid-answer: ${r.error.message ?? "unknown error"}`;
     return !(await broke(
       controller,
@@ -219,17 +260,23 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
     ));
   };
 
-  const finishAtEnd = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (finished) {
-      end(controller, { outcome: "ok", usage, error: null }, opts.addDone ? DONE_EVENT : undefined);
-      return true;
-    }
-    return !(await broke(
+  const cut = (controller: ReadableStreamDefaultController<Uint8Array>) =>
+    broke(
       controller,
       { failure: "stream_cut" },
       "upstream_stream_truncated",
       "The upstream stream ended before the answer finished",
-    ));
+    );
+
+  const finishAtEnd = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (finished) {
+      if (!translator) {
+        end(controller, { outcome: "ok", usage, error: null }, closing, client.terminator);
+        return true;
+      }
+      if (finishTranslated(controller, translator)) return true;
+    }
+    return !(await cut(controller));
   };
 
   const step = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
@@ -295,15 +342,6 @@ export function relayStream(open: OpenStream, opts: RelayOptions): ReadableStrea
       opts.onDone({ outcome: "cancelled", usage, error: "client disconnected" });
     },
   }, { highWaterMark: 0 });
-}
-
-/** The three counts a client's usage object carries (its details stay the upstream's). */
-function counts(u: Usage): Pick<Usage, "prompt_tokens" | "completion_tokens" | "total_tokens"> {
-  return {
-    prompt_tokens: u.prompt_tokens,
-    completion_tokens: u.completion_tokens,
-    total_tokens: u.total_tokens,
-  };
 }
 
 /** Token counts of two upstream calls together. */

@@ -1,6 +1,6 @@
 /**
  * @module stream_resumer
- * Continues a chat stream that broke after its client received part of the
+ * Continues a stream that broke after its client received part of the
  * answer (docs/streaming.md, "Resuming a broken stream"): the same attempt
  * plan picks the next candidate among backends that can resume (a retry
  * inside the pool first), the conversation goes there with the delivered
@@ -10,17 +10,20 @@
  * client.
  */
 import type { AppDeps } from "../app_deps.ts";
+import { prefilledBody } from "../api_formats/exact_body.ts";
+import { formatOf } from "../api_formats/formats.ts";
+import type { StreamAnswer } from "../api_formats/stream_answer.ts";
 import { type BackendLease, NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { ServedCall } from "../pricing/served_call.ts";
 import { settled } from "../timers.ts";
 import { attemptLimits, runAttempt } from "./attempt.ts";
 import type { AttemptPlan } from "./attempt_plan.ts";
-import { ChatAnswer } from "./chat_answer.ts";
 import { classify, type UpstreamAnswer } from "./failure_classifier.ts";
+import { relayedCall } from "./relayed_call.ts";
 import type { RequestTrace } from "./request_log.ts";
-import type { Break, Continuation, Resumer } from "./stream_relay.ts";
-import { type ClientCall, continuationCall } from "./upstream_request.ts";
+import type { Break, RelayedCall, Resumer } from "./stream_relay.ts";
+import type { ClientCall } from "./upstream_request.ts";
 
 /** The lease of the attempt whose stream the client is reading now. */
 export interface CurrentLease {
@@ -30,9 +33,10 @@ export interface CurrentLease {
 const SUCCESS: AttemptOutcome = Object.freeze({ kind: "success" });
 
 /**
- * A resumer for `call`'s stream, or undefined when it cannot be resumed: not
- * a chat stream, several choices or logprobs asked for, or no candidate that
- * resumes at all (then the relay pays nothing for it).
+ * A resumer for `call`'s stream, or undefined when it cannot be resumed:
+ * its client's API never resumes such a stream (several choices, logprobs,
+ * not a stream of text), or no candidate resumes at all (then the relay
+ * pays nothing for it).
  */
 export function streamResumer(
   deps: AppDeps,
@@ -42,19 +46,14 @@ export function streamResumer(
   clientSignal: AbortSignal,
   current: CurrentLease,
 ): Resumer | undefined {
-  if (!resumableCall(call)) return undefined;
+  const answer = formatOf(call.api).client.answer(call);
+  if (!answer) return undefined;
   if (!deps.registry.candidates(call.model).some((b) => b.resume !== "off")) return undefined;
   return {
-    answer: new ChatAnswer(),
-    continueAfter: (brk) => continueAfter(deps, call, trace, plan, clientSignal, current, brk),
+    answer,
+    continueAfter: (brk) =>
+      continueAfter(deps, call, trace, plan, clientSignal, current, answer, brk),
   };
-}
-
-/** One choice, no logprobs: the only answers a continuation can finish as one message. */
-function resumableCall(call: ClientCall): boolean {
-  const { n, logprobs } = call.body;
-  return call.endpoint === "/chat/completions" && call.stream &&
-    (n === undefined || n === null || n === 1) && logprobs !== true;
 }
 
 async function continueAfter(
@@ -64,8 +63,9 @@ async function continueAfter(
   plan: AttemptPlan,
   clientSignal: AbortSignal,
   current: CurrentLease,
+  answer: StreamAnswer,
   brk: Break,
-): Promise<Continuation | null> {
+): Promise<RelayedCall | null> {
   // The broken attempt is over: it is recorded as what broke it, its slot freed.
   const broken = classify(
     brk.failure === "stream_error"
@@ -104,8 +104,11 @@ async function continueAfter(
       if (mode === "off") continue; // the plan admits only resumable backends
       const started = deps.now();
       const limits = attemptLimits(registry.config, plan.deadline, started);
-      const continuation = continuationCall(call, brk.delivered, mode);
-      const result = await runAttempt(continuation, lease, limits, clientSignal, deps);
+      // The prefill as the backend's API takes it; what it leaves out of the
+      // delivered text, the continuation may say again.
+      const text = formatOf(lease.backend.api).upstream.prefillText(brk.delivered);
+      const prefill = { text, mode };
+      const result = await runAttempt(call, lease, limits, clientSignal, deps, prefill);
       const attempt = { backend_id: lease.backend.id, ms: deps.now() - started };
       if (result.kind === "cancelled") {
         trace.attempts.push({ ...attempt, status: null, reason: "cancelled" });
@@ -117,19 +120,11 @@ async function continueAfter(
           lease.report(SUCCESS);
           current.lease = lease;
           kept = true;
-          const served = new ServedCall(
-            lease.backend,
-            lease.upstreamModel,
-            continuation.body,
-            true,
-          );
+          const body = prefilledBody(call.body, text);
+          const served = new ServedCall(lease.backend, lease.upstreamModel, body, true);
           trace.calls.push(served);
-          return {
-            stream: result.stream,
-            abort: () => result.controller.abort(),
-            scrub: lease.backend.scrub,
-            served,
-          };
+          answer.continuing(brk.delivered.slice(text.length));
+          return relayedCall(lease, result.controller, result.stream, served);
         }
         // A 2xx that is not a stream cannot continue one.
         result.controller.abort();

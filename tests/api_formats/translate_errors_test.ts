@@ -15,7 +15,7 @@ import {
 import { TranslationError } from "../../src/api_formats/translate/translation_error.ts";
 import { AllBackendsUnavailableError } from "../../src/errors.ts";
 import { classify } from "../../src/proxy/failure_classifier.ts";
-import { upstreamErrorOf } from "../../src/proxy/upstream_error.ts";
+import { upstreamErrorOf } from "../../src/api_formats/openai/openai_error.ts";
 
 /** OpenAI's error body. */
 function openAi(message: string, type: string, code: string | null = null): unknown {

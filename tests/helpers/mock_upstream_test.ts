@@ -4,7 +4,9 @@
  * the behaviours the proxy end-to-end tests rely on.
  */
 import assert from "node:assert/strict";
-import { type ChunkInfo, classifyEvent, SseSplitter } from "../../src/proxy/sse.ts";
+import type { ChunkInfo } from "../../src/api_formats/chunk_info.ts";
+import { classifyEvent } from "../../src/api_formats/openai/openai_events.ts";
+import { SseSplitter } from "../../src/proxy/sse.ts";
 import { createHttp1Client } from "../../src/upstream/http1_client.ts";
 import { type MockUpstream, startMockUpstream } from "./mock_upstream.ts";
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { callCost, roundUsd } from "../../src/pricing/cost.ts";
-import type { Usage } from "../../src/proxy/sse.ts";
+import type { Usage } from "../../src/api_formats/usage.ts";
 import { price } from "./price_fixture.ts";
 
 const usage = (prompt: number, completion: number, extra: Partial<Usage> = {}): Usage => ({

@@ -11,7 +11,7 @@ import {
   worstCaseCost,
 } from "../../src/pricing/request_cost.ts";
 import { ServedCall } from "../../src/pricing/served_call.ts";
-import type { Usage } from "../../src/proxy/sse.ts";
+import type { Usage } from "../../src/api_formats/usage.ts";
 import { price } from "./price_fixture.ts";
 
 const BODY = { model: "gpt-x", messages: [{ role: "user", content: "12345678" }] };

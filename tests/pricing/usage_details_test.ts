@@ -4,7 +4,7 @@
  * provider puts them, as parts of the counts (never added to them).
  */
 import assert from "node:assert/strict";
-import { extractUsage } from "../../src/proxy/sse.ts";
+import { extractUsage } from "../../src/api_formats/openai/openai_usage.ts";
 
 Deno.test("extractUsage(): chat usage with cached and reasoning details", () => {
   const usage = extractUsage({

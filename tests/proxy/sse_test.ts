@@ -4,15 +4,11 @@
  * and the classifier must read every upstream dialect the proxy meets.
  */
 import assert from "node:assert/strict";
-import {
-  type ChunkInfo,
-  classifyEvent,
-  DONE_EVENT,
-  encodeSseData,
-  extractUsage,
-  type SseEvent,
-  SseSplitter,
-} from "../../src/proxy/sse.ts";
+import type { ChunkInfo } from "../../src/api_formats/chunk_info.ts";
+import { classifyEvent } from "../../src/api_formats/openai/openai_events.ts";
+import { DONE_EVENT } from "../../src/api_formats/openai/openai_format.ts";
+import { extractUsage } from "../../src/api_formats/openai/openai_usage.ts";
+import { encodeSseData, type SseEvent, SseSplitter } from "../../src/proxy/sse.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -29,7 +29,8 @@
  * Sidecar's failover reads. The OpenAI side of each row is what Sidecar's failure
  * classifier understands, so a translated error is classified like a native one.
  */
-import { type UpstreamError, upstreamErrorOf } from "../../proxy/upstream_error.ts";
+import type { UpstreamError } from "../../proxy/failure_classifier.ts";
+import { upstreamErrorOf } from "../openai/openai_error.ts";
 import type { AnthropicErrorBody, StreamEvent } from "./anthropic_shapes.ts";
 import type { ChatErrorBody } from "./chat_shapes.ts";
 

@@ -7,10 +7,13 @@
 import { type Context, Hono } from "hono";
 import type { AppDeps } from "../../app_deps.ts";
 import { bearerSecret, type Principal } from "../../auth/key_ring.ts";
+import type { ApiFormat } from "../../api_formats/api_format.ts";
+import { type Endpoint, ENDPOINTS } from "../../api_formats/endpoint.ts";
+import { formatOf } from "../../api_formats/formats.ts";
 import { AuthError, AuthRateLimitedError, BadRequestError, NotFoundError } from "../../errors.ts";
 import { clientAddress } from "../client_address.ts";
 import { errorResponse } from "../error_response.ts";
-import { clip, exceedsUtf8Bytes, MAX_MODEL_BYTES } from "../../text_bounds.ts";
+import { clip } from "../../text_bounds.ts";
 import { assertJsonContentType, readBodyBytes } from "../json_body.ts";
 import { assertJsonDepth } from "../json_depth.ts";
 import {
@@ -24,14 +27,9 @@ import {
 import { dispatch } from "../../proxy/dispatch.ts";
 import { newRequestId } from "../../proxy/request_id.ts";
 import type { RequestTrace } from "../../proxy/request_log.ts";
-import type { ClientCall, Endpoint } from "../../proxy/upstream_request.ts";
+import type { ClientCall } from "../../proxy/upstream_request.ts";
 
-const ENDPOINTS: readonly Endpoint[] = [
-  "/chat/completions",
-  "/completions",
-  "/embeddings",
-  "/responses",
-];
+const OPENAI = formatOf("openai");
 
 /**
  * Builds the `/v1` sub-app. Each route is one plain handler that
@@ -42,7 +40,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
   const v1 = new Hono();
 
   v1.get("/models", (c) =>
-    answer(deps, c.req.raw, (id) => {
+    answer(deps, OPENAI, c.req.raw, (id) => {
       const principal = authenticate(deps, c.req.raw, c);
       let models = deps.registry.models();
       if (principal.kind === "client") {
@@ -65,13 +63,14 @@ export function proxyRoutes(deps: AppDeps): Hono {
       }, { headers: { "x-request-id": id } });
     }));
 
-  for (const endpoint of ENDPOINTS) {
+  for (const endpoint of Object.keys(ENDPOINTS) as Endpoint[]) {
+    const format = formatOf(ENDPOINTS[endpoint].api);
     v1.post(endpoint, (c) =>
-      answer(deps, c.req.raw, async (id) => {
+      answer(deps, format, c.req.raw, async (id) => {
         const req = c.req.raw;
         const started = deps.now();
         const principal = authenticate(deps, req, c);
-        const call = await parseCall(endpoint, req, deps.registry.config.max_body_bytes);
+        const call = await parseCall(format, endpoint, req, deps.registry.config.max_body_bytes);
         const trace: RequestTrace = {
           id,
           started,
@@ -85,7 +84,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
           ttfbMs: null,
           calls: [],
         };
-        const admission = admit(deps, principal, call, trace);
+        const admission = await admit(deps, principal, call, trace);
         if (admission instanceof Refusal) return refused(deps, trace, admission);
         trace.admission = admission;
         return dispatch(deps, call, trace, req.signal);
@@ -100,7 +99,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
  * compose with every real route on every request.
  */
 export function proxyNotFound(deps: AppDeps, req: Request): Promise<Response> {
-  return answer(deps, req, () => {
+  return answer(deps, OPENAI, req, () => {
     authenticate(deps, req);
     throw new NotFoundError(`No route for ${req.method} ${clip(new URL(req.url).pathname)}`);
   });
@@ -109,11 +108,13 @@ export function proxyNotFound(deps: AppDeps, req: Request): Promise<Response> {
 /**
  * Runs `handle` under a new request id. Every answer carries it: `handle`
  * sets it on what it returns (dispatch always does), this sets it on errors
- * thrown before dispatch. Touching a returned response's headers would make
- * Deno rebuild them in JavaScript instead of passing them on natively.
+ * thrown before dispatch, which are in the shape of the client's API
+ * (`format`). Touching a returned response's headers would make Deno
+ * rebuild them in JavaScript instead of passing them on natively.
  */
 async function answer(
   deps: AppDeps,
+  format: ApiFormat,
   req: Request,
   handle: (requestId: string) => Response | Promise<Response>,
 ): Promise<Response> {
@@ -121,7 +122,7 @@ async function answer(
   try {
     return await handle(id);
   } catch (err) {
-    const res = errorResponse(deps.log, err, new URL(req.url).pathname);
+    const res = errorResponse(deps.log, err, new URL(req.url).pathname, format.client);
     res.headers.set("x-request-id", id);
     return res;
   }
@@ -147,7 +148,13 @@ function authenticate(deps: AppDeps, req: Request, c?: Context): Principal {
 
 const utf8 = new TextDecoder();
 
-async function parseCall(endpoint: Endpoint, req: Request, maxBytes: number): Promise<ClientCall> {
+/** The call of a request to `endpoint`: its body read, bounded and parsed, then checked by `format`. */
+async function parseCall(
+  format: ApiFormat,
+  endpoint: Endpoint,
+  req: Request,
+  maxBytes: number,
+): Promise<ClientCall> {
   assertJsonContentType(req);
   const bytes = await readBodyBytes(req, maxBytes);
   assertJsonDepth(bytes);
@@ -161,20 +168,11 @@ async function parseCall(endpoint: Endpoint, req: Request, maxBytes: number): Pr
     throw new BadRequestError("Request body must be a JSON object");
   }
   const obj = body as Record<string, unknown>;
-  if (typeof obj.model !== "string" || obj.model.trim() === "") {
-    throw new BadRequestError('Missing required field "model"', "model");
-  }
-  // Refused before the name reaches the routing cache, a record or a log line.
-  if (exceedsUtf8Bytes(obj.model, MAX_MODEL_BYTES)) {
-    throw new BadRequestError(`Field "model" exceeds ${MAX_MODEL_BYTES} bytes`, "model");
-  }
-  const opts = obj.stream_options as { include_usage?: unknown } | undefined;
   return {
     endpoint,
+    api: format.api,
     body: obj,
     raw: bytes,
-    model: obj.model,
-    stream: obj.stream === true,
-    clientWantsUsage: opts?.include_usage === true,
+    ...format.client.parse(endpoint, obj),
   };
 }

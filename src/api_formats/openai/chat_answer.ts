@@ -1,23 +1,24 @@
 /**
  * @module chat_answer
  * What a client has received of a streamed chat answer, as far as resuming
- * it needs to know (docs/streaming.md, "Resuming a broken stream"): the text
- * delivered, whether the stream is still a single plain text choice, and the
- * first stream's identity, which a continuation's chunks are given so the
- * client's SDK assembles one message.
+ * it needs to know (stream_answer.ts): the text delivered, whether the
+ * stream is still a single plain text choice, and the first stream's
+ * identity, which a continuation's chunks are given so the client's SDK
+ * assembles one message.
  */
-
-type Json = Record<string, unknown>;
+import { skipRepeated, type StreamAnswer } from "../stream_answer.ts";
+import { isRecord, type Json } from "../translate/json.ts";
+import type { Usage } from "../usage.ts";
 
 /** A chat stream's answer as relayed so far. */
-export class ChatAnswer {
+export class ChatAnswer implements StreamAnswer {
   #identity: { id: unknown; created: unknown; model: unknown } | undefined;
   #text = "";
   #resumable = true;
   /** A continuation is being relayed and its opening (role-only) chunk not yet seen. */
   #opening = false;
+  #skip = "";
 
-  /** The text of the answer the client has received. */
   get delivered(): string {
     return this.#text;
   }
@@ -27,7 +28,6 @@ export class ChatAnswer {
     return this.#resumable;
   }
 
-  /** Notes a chunk the client is sent (an original one, or a rewritten continuation's). */
   observe(json: Json): void {
     this.#identity ??= { id: json.id, created: json.created, model: json.model };
     const choices = json.choices;
@@ -46,24 +46,39 @@ export class ChatAnswer {
     if (typeof delta.content === "string") this.#text += delta.content;
   }
 
-  /** A continuation starts: its chunks are rewritten from now on. */
-  continuing(): void {
+  continuing(skip: string): void {
     this.#opening = true;
+    this.#skip = skip;
   }
 
   /**
-   * A continuation's chunk as the client must see it: the first stream's
-   * `id`, `created` and `model`; `null` for its role-only opening chunk,
-   * which would start a second message in the client's SDK.
+   * The first stream's `id`, `created` and `model`; `null` for the
+   * continuation's role-only opening chunk, which would start a second
+   * message in the client's SDK.
    */
-  rewrite(json: Json): Json | null {
+  rewrite(json: Json, usage: Usage | undefined): Json | null {
     if (this.#opening && isOpening(json)) {
       this.#opening = false;
       return null;
     }
     if (Array.isArray(json.choices) && json.choices.length > 0) this.#opening = false;
     const identity = this.#identity;
-    return identity === undefined ? json : { ...json, ...identity };
+    const out = identity === undefined ? json : { ...json, ...identity };
+    if (this.#skip !== "") this.#skipIn(out);
+    // The client's usage counts every call; the upstream's details stay its own.
+    if (usage && isRecord(out.usage)) out.usage = { ...out.usage, ...counts(usage) };
+    return out;
+  }
+
+  /** Takes the delivered whitespace the continuation repeats out of its first text. */
+  #skipIn(json: Json): void {
+    const choice: unknown = Array.isArray(json.choices) ? json.choices[0] : undefined;
+    if (!isRecord(choice) || !isRecord(choice.delta)) return;
+    const { content } = choice.delta;
+    if (typeof content !== "string" || content === "") return;
+    const left = skipRepeated(content, this.#skip);
+    this.#skip = left.skip;
+    json.choices = [{ ...choice, delta: { ...choice.delta, content: left.text } }];
   }
 }
 
@@ -77,6 +92,11 @@ function isOpening(json: Json): boolean {
     delta.tool_calls === undefined;
 }
 
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+/** The three counts a client's usage object carries. */
+function counts(u: Usage): Pick<Usage, "prompt_tokens" | "completion_tokens" | "total_tokens"> {
+  return {
+    prompt_tokens: u.prompt_tokens,
+    completion_tokens: u.completion_tokens,
+    total_tokens: u.total_tokens,
+  };
 }

@@ -1,16 +1,14 @@
 /**
- * @module upstream_error
- * The one reader of an upstream's error object, for error bodies and stream
- * events alike: `{"error":{"message","type","code"}}` (OpenAI), a bare
- * `{"error":"text"}`, and the Responses API's `{"type":"error","code","message"}`.
+ * @module openai_error
+ * The one reader of an OpenAI-compatible upstream's error object, for error
+ * bodies and stream events alike: `{"error":{"message","type","code"}}`
+ * (OpenAI), a bare `{"error":"text"}`, and the Responses API's
+ * `{"type":"error","code","message"}`. Its vocabulary is the failure
+ * classifier's, so other API families' errors are read into it too
+ * (anthropic_error.ts).
  */
-
-/** An error an upstream sent, in an error body or a stream event. */
-export interface UpstreamError {
-  message?: string;
-  type?: string;
-  code?: string | null;
-}
+import type { UpstreamError } from "../../proxy/failure_classifier.ts";
+import { isRecord } from "../translate/json.ts";
 
 const decoder = new TextDecoder();
 
@@ -32,14 +30,15 @@ export function upstreamErrorOf(json: unknown): UpstreamError | undefined {
 
 /** The error an upstream's error body carries; `undefined` for a body that is not JSON. */
 export function upstreamErrorOfBody(body: Uint8Array): UpstreamError | undefined {
+  return upstreamErrorOf(jsonOfBody(body));
+}
+
+/** An error body parsed, or undefined when it is empty or not JSON (an HTML page from a proxy). */
+export function jsonOfBody(body: Uint8Array): unknown {
   if (body.length === 0) return undefined;
   try {
-    return upstreamErrorOf(JSON.parse(decoder.decode(body)));
+    return JSON.parse(decoder.decode(body));
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
