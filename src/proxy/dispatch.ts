@@ -10,6 +10,7 @@ import type { AppDeps } from "../app_deps.ts";
 import { NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
 import { NotFoundError, SidecarError, toErrorResponse, UpstreamFailedError } from "../errors.ts";
+import { mark, PHASE } from "../phase_trace.ts";
 import { formatOf } from "../api_formats/formats.ts";
 import { ServedCall } from "../pricing/served_call.ts";
 import { clip } from "../text_bounds.ts";
@@ -36,6 +37,7 @@ export async function dispatch(
   trace: RequestTrace,
   clientSignal: AbortSignal,
 ): Promise<Response> {
+  mark(PHASE.admitted);
   try {
     return await attemptLoop(deps, call, trace, clientSignal);
   } catch (err) {
@@ -99,6 +101,7 @@ async function attemptLoop(
       continue;
     }
     const { lease } = step;
+    mark(PHASE.picked);
     // The lease is settled on every path out of this attempt, an exception
     // included; once committed, the relay settles it when the body is over.
     let handedOver = false;
@@ -113,6 +116,7 @@ async function attemptLoop(
       const started = deps.now();
       const limits = attemptLimits(cfg, plan.deadline, started);
       const result = await runAttempt(call, lease, limits, clientSignal, deps);
+      mark(PHASE.headers);
       const attempt = { backend_id: lease.backend.id, ms: deps.now() - started };
       trace.upstreamModel = lease.upstreamModel;
       switch (result.kind) {
@@ -231,8 +235,10 @@ async function relayCommitted(
     try {
       // An echo server can send the key back in a success body too.
       const bytes = backend.scrub.bytes(await result.response.bytes());
+      mark(PHASE.body);
       served.usage = usageOfJson(bytes, usageOf);
       onDone({ status, outcome: "ok", usage: served.usage });
+      mark(PHASE.recorded);
       decorate(headers, trace);
       return new Response(bytes, { status, headers });
     } catch {

@@ -25,6 +25,7 @@ import {
   refused,
 } from "../../proxy/admission.ts";
 import { dispatch } from "../../proxy/dispatch.ts";
+import { mark, PHASE } from "../../phase_trace.ts";
 import { newRequestId } from "../../proxy/request_id.ts";
 import type { RequestTrace } from "../../proxy/request_log.ts";
 import type { ClientCall } from "../../proxy/upstream_request.ts";
@@ -71,6 +72,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
         const started = deps.now();
         const principal = authenticate(deps, req, c);
         const call = await parseCall(format, endpoint, req, deps.registry.config.max_body_bytes);
+        mark(PHASE.parsed);
         const trace: RequestTrace = {
           id,
           started,
