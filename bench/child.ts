@@ -30,6 +30,8 @@ export interface SpawnOptions {
   ready?: RegExp | null;
   /** How long to wait for `ready`. @default 30000 */
   timeoutMs?: number;
+  /** Sees every line the child prints on stdout and stderr (say, V8's GC trace). */
+  onLine?: (line: string) => void;
 }
 
 import { processTree, rssOf } from "./procfs.ts";
@@ -72,6 +74,7 @@ export async function spawnChild(options: SpawnOptions): Promise<Child> {
   let resolveUrl: (url: string) => void = () => {};
   const urlSeen = new Promise<string>((resolve) => (resolveUrl = resolve));
   const onLine = (line: string) => {
+    options.onLine?.(line);
     lines.push(line);
     if (lines.length > TAIL_LINES) lines.shift();
     const m = ready?.exec(line);

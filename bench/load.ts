@@ -19,6 +19,9 @@ const NOISY_BUDGET = 0.25;
 
 function summarise(c: number, list: LoadRun[]): LoadLevel {
   const med = (f: (x: LoadRun) => number) => median(list.map(f));
+  // Runs whose histogram was too wide to list have no per-request figures.
+  const medKnown = (f: (x: LoadRun) => number | undefined) =>
+    median(list.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v)));
   return {
     connections: c,
     runs: list,
@@ -26,6 +29,9 @@ function summarise(c: number, list: LoadRun[]): LoadLevel {
       rps: med((x) => x.rps),
       p50Ms: med((x) => x.latencyMs.p50),
       p99Ms: med((x) => x.latencyMs.p99),
+      p999Ms: med((x) => x.latencyMs.p999),
+      requestP99Ms: medKnown((x) => x.requestLatencyMs?.p99),
+      requestP999Ms: medKnown((x) => x.requestLatencyMs?.p999),
       meanMs: med((x) => x.latencyMs.mean),
       foreignCpuPct: med((x) => x.foreignCpuPct),
       cpuUsPerRequest: med((x) => x.cpuUsPerRequest),
@@ -55,8 +61,17 @@ export async function measureLoad(
   log: (msg: string) => void,
 ): Promise<Map<string, Record<string, LoadLevel>>> {
   const out = new Map<string, Record<string, LoadLevel>>(targets.map((t) => [t.id, {}]));
-  const wrk = (t: Target, connections: number, durationS: number) =>
-    runWrk({ url: t.url, headers: t.headers, body: BODY, connections, durationS });
+  // One connection's per-request histograms are kept: the tail histogram of RESULTS.md.
+  const wrk = (t: Target, connections: number, durationS: number, warmup = false) =>
+    runWrk({
+      url: t.url,
+      headers: t.headers,
+      body: BODY,
+      connections,
+      durationS,
+      keepDistribution: connections === 1,
+      listDistribution: !warmup,
+    });
   // A busy machine (other sessions' test suites) may repeat runs, but never double the time.
   let repeatsLeft = Math.ceil(NOISY_BUDGET * levels.length * s.runs * targets.length);
 
@@ -83,7 +98,7 @@ export async function measureLoad(
   for (const c of levels) {
     const runs = new Map<string, LoadRun[]>(targets.map((t) => [t.id, []]));
     for (const t of targets) {
-      if (s.warmupS > 0) await wrk(t, c, s.warmupS);
+      if (s.warmupS > 0) await wrk(t, c, s.warmupS, true);
     }
     // Rounds over all targets, so that noise from the machine falls on all of them alike.
     for (let r = 0; r < s.runs; r++) {

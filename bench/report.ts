@@ -19,6 +19,7 @@ import {
   streamingTable,
 } from "./report_tables.ts";
 import type { RunResults } from "./results.ts";
+import { HISTOGRAM_FILE, tailHistogram, tailSection } from "./report_tail.ts";
 
 const START = "<!-- bench:generated:start -->";
 
@@ -78,6 +79,10 @@ export function renderTables(r: RunResults): string {
     "### Throughput and latency (non-streaming chat completions)",
     "",
     ...loadTables(r),
+    "### Tail latency",
+    "",
+    ...tailSection(r),
+    "",
     "### Added latency at one connection",
     "",
     ...addedLatencyTable(r),
@@ -106,11 +111,15 @@ ${START}
 ${END}
 `;
 
-/** Rewrites the generated section of `path` (creating the file from a template when missing). */
+/**
+ * Rewrites the generated section of `path` (creating the file from a
+ * template when missing) and the tail histogram beside it.
+ */
 export async function updateResultsMd(
   path: string,
   r: RunResults,
 ): Promise<void> {
+  await Deno.writeTextFile(new URL(HISTOGRAM_FILE, `file://${path}`).pathname, tailHistogram(r));
   let text: string;
   try {
     text = await Deno.readTextFile(path);

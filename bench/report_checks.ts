@@ -5,6 +5,7 @@
 
 import { byId, fmtInt, fmtMs, fmtPct, fmtSigned, level } from "./report_format.ts";
 import { redisHeadline } from "./report_redis.ts";
+import { P99_RATIO_TARGETS, p99Ratio } from "./report_tail.ts";
 import type { RunResults, TargetResult } from "./results.ts";
 
 /** Configurations whose figures the targets are checked for. */
@@ -54,6 +55,19 @@ function checksFor(r: RunResults, id: string): Check[] {
     (p99 ?? Infinity) <= 1,
     `${fmtSigned(p99)} ms`,
   );
+  for (const c of [1, 32]) {
+    const ratio99 = p99Ratio(r, id, c);
+    const goal = P99_RATIO_TARGETS[c]!;
+    add(
+      `p99 vs bare Deno, ${c} conn${c === 1 ? "" : "s"}`,
+      `≤ ${goal}×`,
+      ratio99,
+      (ratio99 ?? Infinity) <= goal,
+      `${ratio99?.toFixed(2)}× (${fmtMs(level(sc, c)?.median.p99Ms)} vs ${
+        fmtMs(level(pass, c)?.median.p99Ms)
+      } ms)`,
+    );
+  }
   const sc50 = level(sc, 50)?.median;
   const peer50 = level(peer, 50)?.median;
   const times = sc50 && peer50 ? sc50.rps / peer50.rps : undefined;

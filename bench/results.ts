@@ -27,6 +27,11 @@ export interface LoadLevel {
     rps: number;
     p50Ms: number;
     p99Ms: number;
+    /** wrk's p99.9 (absent in results recorded before it was reported). */
+    p999Ms?: number;
+    /** Over the requests themselves, wrk's correction undone (latency_dist.ts). */
+    requestP99Ms?: number;
+    requestP999Ms?: number;
     meanMs: number;
     foreignCpuPct: number;
     cpuUsPerRequest: number;

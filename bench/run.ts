@@ -27,6 +27,7 @@ import { VARIANTS } from "./passthrough_variants.ts";
 import { MissingTool } from "./redis_server.ts";
 import { updateResultsMd } from "./report.ts";
 import { redisSummary } from "./report_redis.ts";
+import { tailHistogram } from "./report_tail.ts";
 import type { RunResults, TargetResult } from "./results.ts";
 import {
   BODY,
@@ -269,6 +270,12 @@ async function main(): Promise<number> {
     `${flags.out}/latest-${flags.mode}.json`,
     JSON.stringify(results, null, 2) + "\n",
   );
+  if (flags.mode !== "smoke") {
+    await Deno.writeTextFile(
+      `${flags.out}/${stamp}-${flags.mode}-tail.svg`,
+      tailHistogram(results),
+    );
+  }
   log(`raw results: ${file}`);
   if (flags.report) {
     const md = new URL("RESULTS.md", import.meta.url).pathname;
@@ -294,7 +301,7 @@ function printSummary(r: RunResults): void {
       parts.push(
         `c${level.connections}: ${
           Math.round(level.median.rps)
-        } req/s p50 ${level.median.p50Ms} p99 ${level.median.p99Ms} ms`,
+        } req/s p50 ${level.median.p50Ms} p99 ${level.median.p99Ms} p99.9 ${level.median.p999Ms} ms`,
       );
     }
     console.log(parts.join(" | "));

@@ -98,6 +98,12 @@ export interface SidecarOptions {
   redisUrl?: string;
   /** Every backend's `rpm_limit`. @default 1_000_000, never reached by a run */
   rpmLimit?: number;
+  /** Environment beside the bench's own (say, SIDECAR_TRACE_PHASES for the tail study). */
+  env?: Record<string, string>;
+  /** The script run instead of the checkout's `main.ts` (the tail study's suspects switch). */
+  entry?: string;
+  /** Sees every line Sidecar prints (V8's GC trace, for the tail study). */
+  onLine?: (line: string) => void;
 }
 
 /** The id and table name of a Sidecar configuration. */
@@ -137,7 +143,7 @@ export async function startSidecar(
       "run",
       "-A",
       ...(o.denoFlags ?? []),
-      `${checkout}main.ts`,
+      o.entry ?? `${checkout}main.ts`,
       "serve",
       "--host",
       "127.0.0.1",
@@ -150,7 +156,9 @@ export async function startSidecar(
       SIDECAR_ADMIN_TOKEN: token,
       SIDECAR_LOG_LEVEL: "warn",
       ...(o.redisUrl !== undefined && { SIDECAR_REDIS_URL: o.redisUrl }),
+      ...o.env,
     },
+    ...(o.onLine && { onLine: o.onLine }),
     // The project's deno.json (import map) is found from the repo root, never bench/package.json.
     cwd: checkout,
     timeoutMs: 60000,

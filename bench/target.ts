@@ -69,6 +69,10 @@ export interface PassthroughOptions {
   label?: string;
   /** Extra `deno run` flags (say, V8 flags for profiling). */
   denoFlags?: string[];
+  /** Extra environment (the tail study's SIDECAR_TRACE_PHASES). */
+  env?: Record<string, string>;
+  /** Sees every line the passthrough prints (V8's GC trace, for the tail study). */
+  onLine?: (line: string) => void;
 }
 
 /** Starts `bench/passthrough.ts` (or a variant script) in front of the mock. */
@@ -90,6 +94,8 @@ export async function startPassthrough(
       mockUrl,
       ...(o.args ?? []),
     ],
+    ...(o.env && { env: o.env }),
+    ...(o.onLine && { onLine: o.onLine }),
     timeoutMs: 20000,
   });
   return {

@@ -1,9 +1,18 @@
 /**
  * @module Load from `wrk` (Debian): one POST body per target, a Lua `done()`
- * hook that prints the figures as one JSON line, bounded duration.
+ * hook that prints the figures as one JSON line and the whole latency
+ * histogram (latency_dist.ts), bounded duration; optionally every request's
+ * send time and latency to a file (the tail study).
  */
 
 import { parseBashTimes } from "./cpu.ts";
+import {
+  distPercentile,
+  type Distribution,
+  parseDistribution,
+  uncorrect,
+  wrkInterval,
+} from "./latency_dist.ts";
 
 /** One wrk run's figures. Latencies are milliseconds. */
 export interface WrkResult {
@@ -17,6 +26,10 @@ export interface WrkResult {
     status: number;
     timeout: number;
   };
+  /**
+   * wrk's own percentiles, after its coordinated-omission correction
+   * (latency_dist.ts): a stall counts once per mean interval it lasted.
+   */
   latencyMs: {
     mean: number;
     p50: number;
@@ -25,6 +38,13 @@ export interface WrkResult {
     p999: number;
     max: number;
   };
+  /**
+   * Percentiles over the requests themselves (the correction undone); absent
+   * when wrk's histogram was too wide to list (see {@link luaScript}).
+   */
+  requestLatencyMs?: { p50: number; p99: number; p999: number; max: number };
+  /** The per-request histogram (µs), when asked for ({@link WrkOptions.keepDistribution}). */
+  distribution?: Distribution;
   /** CPU wrk itself used, in clock ticks (1/100 s). */
   cpuTicks: number;
 }
@@ -45,6 +65,17 @@ export interface WrkOptions {
   timeoutS?: number;
   /** wrk threads; one keeps the load generator to one of the two cores. @default 1 */
   threads?: number;
+  /** Keep the per-request histogram in the result (the tail histogram's input). */
+  keepDistribution?: boolean;
+  /** List the histogram at all (per-request percentiles); warm-up runs need not. @default true */
+  listDistribution?: boolean;
+  /**
+   * Write each request's send time (µs since the epoch, CLOCK_REALTIME) and
+   * latency (µs) to this file, one `<sent> <latency> <status>` line each: the
+   * tail study aligns them with Sidecar's own phase marks. Costs wrk a Lua
+   * call per request, so load runs leave it off.
+   */
+  recordTo?: string;
 }
 
 /** True when `wrk` can be run here. */
@@ -68,6 +99,26 @@ function luaString(s: string): string {
   return `[${level}[${s}]${level}]`;
 }
 
+/**
+ * Widest histogram `done()` lists (distinct values × range in µs): wrk's
+ * lookup of the i-th bucket scans from the fastest, so listing costs their
+ * product, about a second at this bound. A wider one (a stall of a tenth of
+ * a second at 32 connections, on a busy machine) gets no per-request figures.
+ */
+const LIST_LIMIT = 1_000_000_000;
+
+/** A microsecond wall clock for the Lua side (wrk's LuaJIT has `ffi`). */
+const LUA_CLOCK = `local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock, bench_timespec *ts);
+]]
+local ts = ffi.new("bench_timespec")
+local function now_us()
+  ffi.C.clock_gettime(0, ts)
+  return tonumber(ts.tv_sec) * 1000000 + tonumber(ts.tv_nsec) / 1000
+end`;
+
 /** The Lua script wrk runs for `o` (exported for the results record). */
 export function luaScript(o: WrkOptions): string {
   const headerLines = Object.entries({
@@ -76,23 +127,33 @@ export function luaScript(o: WrkOptions): string {
   })
     .map(([k, v]) => `wrk.headers[ ${luaString(k)} ] = ${luaString(v)}`)
     .join("\n");
-  const mixed = o.streamBody && o.streamEvery
-    ? `
-local plain, streamed, n = nil, nil, 0
-init = function(args)
-  plain = wrk.format(nil, nil, nil, ${luaString(o.body)})
-  streamed = wrk.format(nil, nil, nil, ${luaString(o.streamBody)})
-end
-request = function()
-  n = n + 1
-  if n % ${o.streamEvery} == 0 then return streamed end
-  return plain
-end`
-    : "";
-  return `wrk.method = "POST"
-wrk.body = ${luaString(o.body)}
-${headerLines}
-${mixed}
+  const mixed = !!(o.streamBody && o.streamEvery);
+  const record = o.recordTo !== undefined;
+  const lines = [`wrk.method = "POST"`, `wrk.body = ${luaString(o.body)}`, headerLines];
+  if (record) lines.push(LUA_CLOCK);
+  if (mixed || record) {
+    lines.push(
+      `local plain, streamed, n, sent, out = nil, nil, 0, 0, nil`,
+      `init = function(args)`,
+      `  plain = wrk.format(nil, nil, nil, ${luaString(o.body)})`,
+      ...(mixed ? [`  streamed = wrk.format(nil, nil, nil, ${luaString(o.streamBody!)})`] : []),
+      ...(record ? [`  out = assert(io.open(${luaString(o.recordTo!)}, "w"))`] : []),
+      `end`,
+      `request = function()`,
+      ...(record ? [`  sent = now_us()`] : []),
+      ...(mixed ? [`  n = n + 1`, `  if n % ${o.streamEvery} == 0 then return streamed end`] : []),
+      `  return plain`,
+      `end`,
+    );
+  }
+  if (record) {
+    lines.push(
+      `response = function(status, headers, body)`,
+      `  out:write(string.format("%.1f %.1f %d\\n", sent, now_us() - sent, status))`,
+      `end`,
+    );
+  }
+  return `${lines.join("\n")}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -101,6 +162,15 @@ done = function(summary, latency, requests)
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
     latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99),
     latency:percentile(99.9), latency.max))
+  local n = ${o.listDistribution === false ? 0 : "#latency"}
+  if n > 0 and n * (latency.max - latency.min + 1) <= ${LIST_LIMIT} then
+    local buckets = {}
+    for i = 1, n do
+      local v, c = latency(i)
+      buckets[i] = string.format("%d:%d", v, c)
+    end
+    io.write("WRK_DIST " .. table.concat(buckets, ",") .. "\\n")
+  end
 end
 `;
 }
@@ -121,6 +191,10 @@ interface WrkJson {
 
 /** Runs wrk once and returns its figures; throws when wrk fails or prints no figures. */
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
+  if (o.recordTo !== undefined && (o.connections !== 1 || (o.threads ?? 1) !== 1)) {
+    // The Lua side keeps one send time: one request in flight at a time.
+    throw new Error("recordTo needs one connection on one thread");
+  }
   const dir = await Deno.makeTempDir({ prefix: "sidecar-bench-wrk-" });
   try {
     const script = `${dir}/post.lua`;
@@ -152,6 +226,12 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
     }
     const j = JSON.parse(line.slice("WRK_JSON ".length)) as WrkJson;
     const ms = (us: number) => us / 1000;
+    const listed = stdout.split("\n").find((l) => l.startsWith("WRK_DIST "));
+    const perRequest = listed &&
+      uncorrect(
+        parseDistribution(listed.slice("WRK_DIST ".length)),
+        wrkInterval(j.duration_us, j.requests, o.connections),
+      );
     return {
       requests: j.requests,
       durationS: j.duration_us / 1e6,
@@ -165,6 +245,15 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
         p999: ms(j.latency_us.p999),
         max: ms(j.latency_us.max),
       },
+      ...(perRequest && {
+        requestLatencyMs: {
+          p50: ms(distPercentile(perRequest, 50)),
+          p99: ms(distPercentile(perRequest, 99)),
+          p999: ms(distPercentile(perRequest, 99.9)),
+          max: ms(perRequest[perRequest.length - 1]?.[0] ?? NaN),
+        },
+      }),
+      ...(perRequest && o.keepDistribution && { distribution: perRequest }),
       cpuTicks: parseBashTimes(stderr),
     };
   } finally {
