@@ -3,16 +3,21 @@
  * The step between a request's checks and its first attempt (docs/keys.md,
  * "Admission"): an ordered list of checks, each of which refuses the request
  * or lets it on, possibly holding something (an in-flight slot, a claim on
- * the key's tokens) until the request ends. A refused request reaches no
- * backend. Every check reads memory only: a key's policy and state are
- * live in the key ring, never read from SQLite per request.
+ * the key's tokens, a reservation on its budget) until the request ends. A
+ * refused request reaches no backend. Every check reads memory only: a
+ * key's policy and state are live in the key ring, never read from SQLite
+ * per request. The one wait is a budget in Redis mode: its reservation is
+ * the cluster's to grant (docs/cluster.md, "Budgets").
  */
 import type { AppDeps } from "../app_deps.ts";
 import type { Principal } from "../auth/key_ring.ts";
 import { isoSeconds } from "../bytes.ts";
 import { matchesModel } from "../engine/model_match.ts";
 import { type ErrorType, SidecarError, toErrorResponse } from "../errors.ts";
+import { budgetRefusalMessage } from "../keys/budget_refusal.ts";
 import type { LiveKey } from "../keys/live_key.ts";
+import { worstCaseCost } from "../pricing/request_cost.ts";
+import type { BudgetVerdict } from "../state/budget_ledger.ts";
 import { finish } from "./request_answer.ts";
 import type { RequestEnd, RequestTrace } from "./request_log.ts";
 import type { ClientCall } from "./upstream_request.ts";
@@ -38,12 +43,6 @@ export interface AdmissionRequest {
   readonly key: LiveKey | undefined;
   readonly call: ClientCall;
   readonly now: number;
-  /**
-   * The most output the request declared it may produce (`max_tokens`,
-   * `max_completion_tokens` or `max_output_tokens`, the largest), once the
-   * output check has read it; undefined when it declared none.
-   */
-  maxOutputTokens: number | undefined;
 }
 
 /** What a check keeps until the request ends. */
@@ -55,8 +54,11 @@ export interface Hold {
   release(trace: RequestTrace, end: RequestEnd, now: number): void;
 }
 
-/** One step of admission: a refusal, or a pass that holds something, or a plain pass. */
-export type AdmissionCheck = (req: AdmissionRequest) => Refusal | Hold | undefined;
+/** What a check decided: a refusal, or a pass that holds something, or a plain pass. */
+export type Verdict = Refusal | Hold | undefined;
+
+/** One step of admission; one that must ask the cluster answers with a promise (never rejected). */
+export type AdmissionCheck = (req: AdmissionRequest) => Verdict | Promise<Verdict>;
 
 /** Largest `max_tokens` (or its siblings) accepted: far above any model's output. */
 export const MAX_OUTPUT_TOKENS = 100_000_000;
@@ -103,8 +105,8 @@ const modelAllowed: AdmissionCheck = ({ key, call }) => {
  * large, is refused before it counts against any limit (a budget reserves
  * for it).
  */
-const outputBound: AdmissionCheck = (req) => {
-  const body = req.call.body;
+const outputBound: AdmissionCheck = ({ call }) => {
+  const body = call.body;
   for (const field of OUTPUT_FIELDS) {
     const v = body[field];
     if (v === undefined || v === null) continue;
@@ -117,7 +119,6 @@ const outputBound: AdmissionCheck = (req) => {
         field,
       );
     }
-    req.maxOutputTokens = Math.max(req.maxOutputTokens ?? 0, v);
   }
   return undefined;
 };
@@ -174,6 +175,43 @@ function rateLimited(limit: "rpm_limit" | "tpm_limit", waitMs: number): Refusal 
   );
 }
 
+/**
+ * The key's budget (docs/keys.md, "Budgets"): the request's worst-case cost
+ * is reserved, and refused when spend plus open reservations would pass
+ * the budget; the hold replaces the reservation with the real cost when
+ * the request ends, whatever its end (a failure costs what the upstream
+ * billed, an unpriced request 0). Last, so a request refused earlier
+ * reserves nothing; keys without a budget skip it without a look at the
+ * cluster.
+ */
+const budget: AdmissionCheck = ({ deps, key, call, now }) => {
+  const ledger = key?.budget;
+  const limitUsd = key?.policy.budget_usd;
+  const period = key?.policy.budget_period;
+  if (!ledger || limitUsd == null || !period) return undefined;
+  const estimateUsd = worstCaseCost(
+    deps.prices,
+    { model: call.model, body: call.body },
+    deps.registry.candidates(call.model),
+  ) ?? 0;
+  const decide = (v: BudgetVerdict): Verdict => {
+    if (!v.granted) {
+      return new Refusal(
+        403,
+        "insufficient_quota",
+        budgetRefusalMessage({ ...v, estimateUsd, limitUsd, period }),
+        "budget_exceeded",
+      );
+    }
+    const reservation = v.reservation;
+    return {
+      release: (trace, _end, at) => ledger.settle(reservation, trace.cost?.cost_usd ?? 0, at),
+    };
+  };
+  const verdict = ledger.reserve(estimateUsd, limitUsd, now);
+  return verdict instanceof Promise ? verdict.then(decide) : decide(verdict);
+};
+
 /** The checks, in the contract's order (CONTRACT §6). */
 export const ADMISSION_CHECKS: readonly AdmissionCheck[] = [
   usable,
@@ -181,9 +219,7 @@ export const ADMISSION_CHECKS: readonly AdmissionCheck[] = [
   outputBound,
   concurrency,
   rateLimit,
-  // The budget step goes here, last: it reserves the request's worst-case
-  // cost (from req.maxOutputTokens) and, in its hold's release, replaces the
-  // reservation with the real cost.
+  budget,
 ];
 
 /** A request let on: what its checks hold, given back once when it ends. */
@@ -204,31 +240,58 @@ export class Admitted {
 
 /**
  * Runs the checks in order. The first refusal wins and gives back what the
- * checks before it held; otherwise the request is admitted.
+ * checks before it held; otherwise the request is admitted. Synchronous
+ * unless a check must ask the cluster (a budget in Redis mode); then the
+ * checks after it wait for its answer.
  */
 export function admit(
   deps: AppDeps,
   principal: Principal,
   call: ClientCall,
   trace: RequestTrace,
-): Admitted | Refusal {
+): Admitted | Refusal | Promise<Admitted | Refusal> {
   const now = trace.started;
   const key = principal.kind === "client" ? principal.key : undefined;
   if (key) noteKeyUse(deps, key, now);
-  const req: AdmissionRequest = { deps, key, call, now, maxOutputTokens: undefined };
-  let holds: Hold[] | undefined;
-  for (const check of ADMISSION_CHECKS) {
-    const result = check(req);
-    if (result === undefined) continue;
-    if (result instanceof Refusal) {
-      if (holds) {
-        new Admitted(holds).release(trace, { status: result.status, outcome: "refused" }, now);
-      }
-      return result;
+  const req: AdmissionRequest = { deps, key, call, now };
+  return runChecks(req, trace, 0, []);
+}
+
+function runChecks(
+  req: AdmissionRequest,
+  trace: RequestTrace,
+  from: number,
+  holds: Hold[],
+): Admitted | Refusal | Promise<Admitted | Refusal> {
+  for (let i = from; i < ADMISSION_CHECKS.length; i++) {
+    const result = ADMISSION_CHECKS[i]!(req);
+    if (result instanceof Promise) {
+      return result.then((r) =>
+        take(r, holds, trace, req.now) ?? runChecks(req, trace, i + 1, holds)
+      );
     }
-    (holds ??= []).push(result);
+    const refusal = take(result, holds, trace, req.now);
+    if (refusal) return refusal;
   }
-  return holds ? new Admitted(holds) : NOTHING_HELD;
+  return holds.length > 0 ? new Admitted(holds) : NOTHING_HELD;
+}
+
+/** Keeps a pass's hold; on a refusal, gives back what the checks before it held and returns it. */
+function take(
+  result: Verdict,
+  holds: Hold[],
+  trace: RequestTrace,
+  now: number,
+): Refusal | undefined {
+  if (result === undefined) return undefined;
+  if (!(result instanceof Refusal)) {
+    holds.push(result);
+    return undefined;
+  }
+  if (holds.length > 0) {
+    new Admitted(holds).release(trace, { status: result.status, outcome: "refused" }, now);
+  }
+  return result;
 }
 
 /** The admission of a request no check holds anything for (the admin token's). */
