@@ -5,7 +5,8 @@
  * connections that bounds them (header timeout, idle timeout, a cap). One
  * coarse sweep enforces the timeouts and, while some request has waited
  * over a second for its response to start, asks the kernel whether its
- * client is still there (see tcp_sockets.ts): the hot path only counts.
+ * client is still there (see tcp_sockets.ts): the hot path only counts,
+ * and stamps when a connection's request starts to wait.
  */
 import type { Logger } from "../log.ts";
 import { mark, PHASE } from "../phase_trace.ts";
@@ -71,7 +72,9 @@ export function startHttpServer(opts: HttpServerOptions): HttpServer {
   }, () => {});
   /** Each open connection's HTTP server, and a promise that settles (never rejects) when it closes. */
   const served = new Map<Connection, { http: ConnectionHttp; closed: Promise<void> }>();
-  // Requests stamp times from this, refreshed by each accept and sweep: no clock read per request.
+  // Idle times are stamped from this, refreshed by each accept and sweep: no clock read per
+  // response. A request's wait is stamped from the clock: a stamp up to a sweep old would make
+  // the next sweep take a request that has just started for one that has waited a second.
   let coarse = now();
 
   const onError = (err: unknown) => {
@@ -101,7 +104,7 @@ export function startHttpServer(opts: HttpServerOptions): HttpServer {
       mark(PHASE.received);
       c.requests++;
       c.inFlight++;
-      if (c.awaiting++ === 0) c.awaitingSince = coarse;
+      if (c.awaiting++ === 0) c.awaitingSince = now();
       info.completed.then(onSent, onSent);
       let res;
       try {
