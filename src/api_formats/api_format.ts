@@ -33,6 +33,8 @@ export interface CallFields {
   stream: boolean;
   /** The client asked for a chat stream's usage chunk itself (so it must be forwarded). */
   clientWantsUsage: boolean;
+  /** Headers of the client's API that go on to a backend of the same API (`anthropic-version`). */
+  apiHeaders?: Readonly<Record<string, string>>;
 }
 
 /** How a broken stream ended for its client, when nothing could resume it. */
@@ -42,10 +44,10 @@ export type StreamBreak = "upstream_stream_truncated" | "upstream_stream_stalled
 export interface ClientSide {
   /**
    * What routing and admission need from a parsed request `body` at
-   * `endpoint`, refusing a body this API would refuse (a BadRequestError
-   * naming the field) before any backend is tried.
+   * `endpoint` (and its `headers`), refusing a body this API would refuse
+   * (a BadRequestError naming the field) before any backend is tried.
    */
-  parse(endpoint: Endpoint, body: Json): CallFields;
+  parse(endpoint: Endpoint, body: Json, headers: Headers): CallFields;
   /**
    * Sidecar's own error as this API's error answer, with its status and
    * headers; anything else thrown as a bare 500 that hides its detail.
@@ -90,8 +92,8 @@ export interface UpstreamSide {
     signal: AbortSignal,
     prefill?: Prefill,
   ): UpstreamRequest;
-  /** The error a non-2xx answer's body carries, in the failure classifier's words. */
-  errorOf(body: Uint8Array): UpstreamError | undefined;
+  /** The error a non-2xx answer (`status`, `body`) carries, in the failure classifier's words. */
+  errorOf(status: number, body: Uint8Array): UpstreamError | undefined;
   /** A reader for one stream of this API's events. */
   eventReader(): EventReader;
   /** The usage a whole (non-stream) answer reports. */

@@ -12,7 +12,9 @@ export type Endpoint =
   | "/chat/completions"
   | "/completions"
   | "/embeddings"
-  | "/responses";
+  | "/responses"
+  | "/messages"
+  | "/messages/count_tokens";
 
 /** What Sidecar knows of one endpoint. */
 export interface EndpointSpec {
@@ -22,10 +24,17 @@ export interface EndpointSpec {
   servedBy: readonly ApiFamily[];
 }
 
-/** Every endpoint, in the order the routes are registered. */
+/**
+ * Every endpoint, in the order the routes are registered. Chat completions
+ * and Messages translate into each other (translate/); the other OpenAI
+ * endpoints have no Anthropic counterpart, and counting tokens is only
+ * asked of an `anthropic` backend (for `openai` ones Sidecar estimates it).
+ */
 export const ENDPOINTS: Readonly<Record<Endpoint, EndpointSpec>> = {
-  "/chat/completions": { api: "openai", servedBy: ["openai"] },
+  "/chat/completions": { api: "openai", servedBy: ["openai", "anthropic"] },
   "/completions": { api: "openai", servedBy: ["openai"] },
   "/embeddings": { api: "openai", servedBy: ["openai"] },
   "/responses": { api: "openai", servedBy: ["openai"] },
+  "/messages": { api: "anthropic", servedBy: ["anthropic", "openai"] },
+  "/messages/count_tokens": { api: "anthropic", servedBy: ["anthropic"] },
 };

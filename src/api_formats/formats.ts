@@ -5,9 +5,10 @@
  */
 import type { ApiFamily } from "../engine/api_family.ts";
 import type { ApiFormat } from "./api_format.ts";
+import { ANTHROPIC } from "./anthropic/anthropic_format.ts";
 import { OPENAI } from "./openai/openai_format.ts";
 
-const FORMATS: Readonly<Record<ApiFamily, ApiFormat>> = { openai: OPENAI, anthropic: OPENAI };
+const FORMATS: Readonly<Record<ApiFamily, ApiFormat>> = { openai: OPENAI, anthropic: ANTHROPIC };
 
 /** The format of `api`. */
 export function formatOf(api: ApiFamily): ApiFormat {

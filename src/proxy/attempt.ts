@@ -8,6 +8,7 @@ import type { AppDeps } from "../app_deps.ts";
 import type { Prefill } from "../api_formats/api_format.ts";
 import type { EventReader } from "../api_formats/chunk_info.ts";
 import { formatOf } from "../api_formats/formats.ts";
+import type { ApiFamily } from "../engine/api_family.ts";
 import type { BackendLease } from "../engine/backend_lease.ts";
 import { type ChunkReader, chunkReader } from "./chunk_reader.ts";
 import type { Deadlines } from "./deadlines.ts";
@@ -50,6 +51,8 @@ export interface SavedAnswer {
   status: number;
   headers: Headers;
   body: Uint8Array<ArrayBuffer>;
+  /** The API it is written in: the backend's. */
+  api: ApiFamily;
 }
 
 /** Time limits for one attempt, already clipped to the request deadline. */
@@ -158,14 +161,19 @@ export async function runAttempt(
     kind: "status",
     status,
     ...(retryAfterMs !== undefined && { retryAfterMs }),
-    ...optional("error", upstream.errorOf(body)),
+    ...optional("error", upstream.errorOf(status, body)),
   });
   release();
   if (outcome.disposition !== "return" && outcome.disposition !== "other_model") {
     controller.abort();
     return { kind: "failed", outcome, status };
   }
-  const answer = { status, headers: scrubbedHeaders(res.headers, backend.scrub), body };
+  const answer = {
+    status,
+    headers: scrubbedHeaders(res.headers, backend.scrub),
+    body,
+    api: backend.api,
+  };
   return { kind: "failed", outcome, status, answer };
 }
 

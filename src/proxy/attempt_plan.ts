@@ -13,6 +13,7 @@
  *   again in the request; one cooled by this request may be waited for
  *   within `max_wait_ms`.
  * - A context overflow rules out every backend with the same upstream model.
+ * - Backends that cannot serve the call (call_backends.ts) are never picked.
  * - At most `max_attempts` attempts, all before `request_deadline_ms`.
  */
 import { BackendLease } from "../engine/backend_lease.ts";
@@ -69,8 +70,8 @@ export class AttemptPlan {
   readonly deadline: number;
   #attempts = 0;
   #tried = new Set<string>();
-  /** Not again in this request: timed out, cooled, lacking the model. */
-  #noRetry = new Set<string>();
+  /** Not again in this request: timed out, cooled, lacking the model, not serving the call. */
+  #noRetry: Set<string>;
   /** Cooled by this request: not again at once, but worth waiting for. */
   #cooledHere = new Set<string>();
   /** Failed transiently: may be retried after a backoff, within its pool's budget. */
@@ -88,8 +89,11 @@ export class AttemptPlan {
     started: number,
     private readonly random: () => number,
     private readonly now: () => number,
+    /** Candidates of the model that cannot serve this call. @default none */
+    excluded: ReadonlySet<string> = NONE,
   ) {
     this.deadline = started + cfg.request_deadline_ms;
+    this.#noRetry = new Set(excluded);
   }
 
   /** Attempts handed out so far. */

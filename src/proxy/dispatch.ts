@@ -4,13 +4,16 @@
  * next, or to wait, or that nothing is left; each attempt's outcome
  * (failure_classifier.ts) goes back to the plan and, through the attempt's
  * lease, to the backend's health. The first good answer is committed and
- * relayed. Rules: docs/failover.md.
+ * relayed, translated when the backend speaks the other API family.
+ * Rules: docs/failover.md.
  */
 import type { AppDeps } from "../app_deps.ts";
 import { NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
-import { NotFoundError, SidecarError, toErrorResponse, UpstreamFailedError } from "../errors.ts";
+import { NotFoundError, SidecarError, UpstreamFailedError } from "../errors.ts";
 import { mark, PHASE } from "../phase_trace.ts";
+import { answerIdentity } from "../api_formats/answer_translation.ts";
+import { estimateInputTokens } from "../api_formats/anthropic/token_count_estimate.ts";
 import { formatOf } from "../api_formats/formats.ts";
 import { ServedCall } from "../pricing/served_call.ts";
 import { clip } from "../text_bounds.ts";
@@ -18,12 +21,23 @@ import { settled } from "../timers.ts";
 import { attemptLimits, type AttemptResult, runAttempt, type SavedAnswer } from "./attempt.ts";
 import { AttemptPlan } from "./attempt_plan.ts";
 import { relayBody, usageOfJson } from "./body_relay.ts";
+import { callBackends } from "./call_backends.ts";
 import { exhausted } from "./exhausted.ts";
-import { cancelled, decorate, decorated, fail, finish, setServedBy } from "./request_answer.ts";
+import {
+  cancelled,
+  decorate,
+  decorated,
+  errorAnswer,
+  fail,
+  finish,
+  setServedBy,
+  upstreamErrorResponse,
+} from "./request_answer.ts";
 import { recordRequest, type RequestEnd, type RequestTrace } from "./request_log.ts";
 import { clientStream, relayedCall } from "./relayed_call.ts";
 import { relayStream, type Resumer } from "./stream_relay.ts";
 import { type CurrentLease, streamResumer } from "./stream_resumer.ts";
+import { translatedAnswer } from "./translated_answer.ts";
 import { type ClientCall, forwardableHeaders } from "./upstream_request.ts";
 
 /**
@@ -54,7 +68,7 @@ export async function dispatch(
       "internal_error",
     );
     // An error after the request was recorded (while answering) must not record it twice.
-    if (trace.recorded) return decorated(toErrorResponse(internal), trace);
+    if (trace.recorded) return decorated(errorAnswer(trace, internal), trace);
     return fail(deps, trace, "upstream_error", internal);
   }
 }
@@ -73,24 +87,36 @@ async function attemptLoop(
 ): Promise<Response> {
   const { registry } = deps;
   const cfg = registry.config;
-  if (registry.candidates(call.model).length === 0) {
+  const candidates = registry.candidates(call.model);
+  const backends = callBackends(call, candidates);
+  if (backends.serving === 0) {
+    if (backends.untranslatable) return fail(deps, trace, "client_error", backends.untranslatable);
+    if (call.endpoint === "/messages/count_tokens" && candidates.length > 0) {
+      return estimatedTokenCount(deps, call, trace);
+    }
+    const on = candidates.length === 0 ? "" : ` on /v1${call.endpoint}`;
     return fail(
       deps,
       trace,
       "no_backend",
-      new NotFoundError(
-        `No enabled backend serves model "${call.model}"`,
-        "model_not_found",
-      ),
+      new NotFoundError(`No enabled backend serves model "${call.model}"${on}`, "model_not_found"),
     );
   }
-  const plan = new AttemptPlan(registry, call.model, cfg, trace.started, deps.random, deps.now);
+  const plan = new AttemptPlan(
+    registry,
+    call.model,
+    cfg,
+    trace.started,
+    deps.random,
+    deps.now,
+    backends.excluded,
+  );
   // A context overflow's own 400, returned if no backend with another model can take it.
   let overflow: SavedAnswer | undefined;
   for (;;) {
     const step = plan.next(deps.now());
     if (step.kind === "exhausted") {
-      return exhausted(deps, call, trace, overflow, step.deadlineHit);
+      return exhausted(deps, call, trace, overflow, step.deadlineHit, backends.excluded);
     }
     if (step.kind === "wait") {
       if (!(await deps.sleep(step.ms, clientSignal))) return cancelled(deps, trace);
@@ -142,7 +168,7 @@ async function attemptLoop(
           lease.done(outcome.health);
           if (outcome.disposition === "return" && answer) {
             setServedBy(trace, lease.backend);
-            return finish(deps, trace, new Response(answer.body, answer), {
+            return finish(deps, trace, upstreamErrorResponse(trace, answer), {
               status: answer.status,
               outcome: "client_error",
             });
@@ -162,6 +188,19 @@ async function attemptLoop(
 }
 
 const SUCCESS: AttemptOutcome = Object.freeze({ kind: "success" });
+
+/**
+ * A `count_tokens` answer for a model only `openai` backends serve: an
+ * estimate (token_count_estimate.ts), marked so, from no backend.
+ */
+function estimatedTokenCount(deps: AppDeps, call: ClientCall, trace: RequestTrace): Response {
+  recordRequest(deps, trace, { status: 200, outcome: "ok" });
+  const headers = { "content-type": "application/json", "x-sidecar-estimate": "true" };
+  decorate(headers, trace);
+  return new Response(JSON.stringify({ input_tokens: estimateInputTokens(call.body) }), {
+    headers,
+  });
+}
 
 function optionalResumer(resume: Resumer | undefined): { resume?: Resumer } {
   return resume ? { resume } : {};
@@ -224,13 +263,45 @@ async function relayCommitted(
   if (result.stream) {
     headers["content-type"] = "text/event-stream; charset=utf-8";
     headers["cache-control"] = "no-cache";
-    body = relayStream(relayedCall(current.lease, result.controller, result.stream, served), {
+    const origin = { requestId: trace.id, nowMs: deps.now() };
+    const relayed = relayedCall(
+      call,
+      origin,
+      current.lease,
+      result.controller,
+      result.stream,
+      served,
+    );
+    body = relayStream(relayed, {
       idleTimeoutMs: deps.registry.config.stream_idle_timeout_ms,
       deadlines: deps.deadlines,
       client: clientStream(call),
       ...optionalResumer(resumer(current)),
       onDone: (s) => onDone({ status, outcome: s.outcome, usage: s.usage, error: s.error }),
     });
+  } else if (backend.api !== call.api) {
+    const identity = answerIdentity(call.api, trace.id, deps.now(), current.lease.upstreamModel);
+    const answer = await translatedAnswer(
+      result.response,
+      call.api,
+      identity,
+      backend.scrub,
+      usageOf,
+    );
+    if (!answer.ok) {
+      result.controller.abort();
+      onDone({
+        status: answer.error.status,
+        outcome: "upstream_error",
+        error: answer.error.message,
+      });
+      return decorated(errorAnswer(trace, answer.error), trace);
+    }
+    served.usage = answer.usage;
+    onDone({ status, outcome: "ok", usage: answer.usage });
+    headers["content-type"] = "application/json";
+    decorate(headers, trace);
+    return new Response(answer.body, { status, headers });
   } else if (Number(result.response.headers.get("content-length") ?? NaN) <= WHOLE_BODY_LIMIT) {
     try {
       // An echo server can send the key back in a success body too.
@@ -248,7 +319,7 @@ async function relayCommitted(
         "The upstream body was cut short",
         "upstream_body_truncated",
       );
-      return decorated(formatOf(call.api).client.errorResponse(err), trace);
+      return decorated(errorAnswer(trace, err), trace);
     }
   } else if (result.response.body) {
     body = relayBody(

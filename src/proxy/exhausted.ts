@@ -9,7 +9,7 @@ import type { AppDeps } from "../app_deps.ts";
 import { AllBackendsUnavailableError, NotFoundError, UpstreamFailedError } from "../errors.ts";
 import type { SavedAnswer } from "./attempt.ts";
 import type { AttemptReason } from "./failure_classifier.ts";
-import { fail, finish } from "./request_answer.ts";
+import { fail, finish, upstreamErrorResponse } from "./request_answer.ts";
 import type { RequestTrace } from "./request_log.ts";
 import type { ClientCall } from "./upstream_request.ts";
 
@@ -24,13 +24,18 @@ const SERVER_FAILURES = new Set<AttemptReason>([
   "stalled",
 ]);
 
-/** Builds and records the final answer of a request that never committed. */
+/**
+ * Builds and records the final answer of a request that never committed;
+ * `excluded`, the candidates that could not serve it, count for no
+ * Retry-After.
+ */
 export function exhausted(
   deps: AppDeps,
   call: ClientCall,
   trace: RequestTrace,
   saved: SavedAnswer | undefined,
   deadlineHit: boolean,
+  excluded: ReadonlySet<string>,
 ): Response {
   const failures = trace.attempts.filter((a) => SERVER_FAILURES.has(a.reason as AttemptReason));
   const summary = trace.attempts.map((a) =>
@@ -38,7 +43,7 @@ export function exhausted(
   ).join("; ");
   if (saved) {
     // No backend with a larger context could take it: the upstream's own 400 goes back.
-    return finish(deps, trace, new Response(saved.body, saved), {
+    return finish(deps, trace, upstreamErrorResponse(trace, saved), {
       status: saved.status,
       outcome: "client_error",
     });
@@ -62,9 +67,8 @@ export function exhausted(
     );
   }
   const now = deps.now();
-  const lacking = new Set(
-    trace.attempts.filter((a) => a.reason === "not_found").map((a) => a.backend_id),
-  );
+  const lacking = new Set(excluded);
+  for (const a of trace.attempts) if (a.reason === "not_found") lacking.add(a.backend_id);
   const readyAt = deps.registry.readyAt(call.model, now, lacking);
   if (readyAt === Infinity) {
     return fail(

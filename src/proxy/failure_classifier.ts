@@ -118,6 +118,8 @@ function ofStatus(
 ): FailureClass {
   if (status >= 200 && status < 300) return OK;
   if (status === 429) return isQuota(error) ? quota(retryAfterMs) : rateLimited(retryAfterMs);
+  // Payment required (Anthropic's billing_error, OpenRouter's credits): the account cannot pay.
+  if (status === 402) return quota(retryAfterMs);
   if (status === 401 || status === 403) {
     return { reason: "auth", disposition: "next", health: AUTH, scope: "backend" };
   }

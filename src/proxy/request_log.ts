@@ -6,6 +6,7 @@
  * admission held (its key's in-flight slot and TPM charge).
  */
 import type { AppDeps } from "../app_deps.ts";
+import type { ApiFamily } from "../engine/api_family.ts";
 import type { Admitted } from "./admission.ts";
 import { type RequestCost, requestCost } from "../pricing/request_cost.ts";
 import type { ServedCall } from "../pricing/served_call.ts";
@@ -20,6 +21,8 @@ export interface RequestTrace {
   started: number;
   model: string;
   keyId: string | null;
+  /** The API the client speaks: its errors take that shape, and its record says so. */
+  api: ApiFamily;
   stream: boolean;
   attempts: Attempt[];
   backendId: string | null;
@@ -68,6 +71,7 @@ export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): 
     backend_id: t.backendId,
     pool_id: t.poolId,
     key_id: t.keyId,
+    api: t.api,
     status: end.status,
     outcome: end.outcome,
     stream: t.stream,
@@ -104,6 +108,7 @@ export function recordRequest(deps: AppDeps, t: RequestTrace, end: RequestEnd): 
     model: t.model,
     backend: t.backendId,
     key_id: t.keyId,
+    api: t.api,
     status: end.status,
     outcome: end.outcome,
     stream: t.stream,

@@ -9,6 +9,7 @@
  * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 import type { StreamBreak } from "../api_formats/api_format.ts";
+import type { StreamTranslator } from "../api_formats/answer_translation.ts";
 import type { StreamAnswer } from "../api_formats/stream_answer.ts";
 import type { Json } from "../api_formats/translate/json.ts";
 import type { Usage } from "../api_formats/usage.ts";
@@ -36,16 +37,6 @@ export interface ClientStream {
   streamError(code: StreamBreak, message: string): Uint8Array;
   /** Forward the usage-only chunk (the client asked for it). */
   forwardUsage: boolean;
-}
-
-/** Rewrites one upstream stream's events into the client's API (translate/). */
-export interface StreamTranslator {
-  /** The client's events of one upstream event (often one, sometimes none). */
-  push(json: Json): Json[];
-  /** The upstream stream ended: the client's last events of a finished stream, none of a cut one. */
-  end(): Json[];
-  /** `complete` once the translation has seen a whole answer. */
-  readonly outcome: "streaming" | "complete" | "cut" | "error";
 }
 
 /** One upstream call whose stream is relayed: the committed attempt, or a continuation. */

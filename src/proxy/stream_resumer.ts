@@ -124,7 +124,8 @@ async function continueAfter(
           const served = new ServedCall(lease.backend, lease.upstreamModel, body, true);
           trace.calls.push(served);
           answer.continuing(brk.delivered.slice(text.length));
-          return relayedCall(lease, result.controller, result.stream, served);
+          const origin = { requestId: trace.id, nowMs: deps.now() };
+          return relayedCall(call, origin, lease, result.controller, result.stream, served);
         }
         // A 2xx that is not a stream cannot continue one.
         result.controller.abort();

@@ -8,6 +8,7 @@
  */
 import type { Prefill, UpstreamRequest } from "../api_formats/api_format.ts";
 import type { Endpoint } from "../api_formats/endpoint.ts";
+import type { Translations } from "../api_formats/translations.ts";
 import { formatOf } from "../api_formats/formats.ts";
 import type { ApiFamily } from "../engine/api_family.ts";
 import type { LiveBackend } from "../engine/registry.ts";
@@ -25,6 +26,10 @@ export interface ClientCall {
   stream: boolean;
   /** The client asked for the usage chunk itself (so it must be forwarded). */
   clientWantsUsage: boolean;
+  /** Headers of the client's API that go on to a backend of the same API. */
+  apiHeaders?: Readonly<Record<string, string>>;
+  /** Its body for a backend of the other family, translated once. */
+  translations: Translations;
 }
 
 /**
@@ -69,8 +74,9 @@ export function forwardableHeaders(
     const clean = scrub.header(value);
     if (clean !== undefined) out[name] = clean;
   }
-  // The upstream's own id, kept apart from Sidecar's x-request-id for support tickets.
-  const id = upstream.get("x-request-id");
+  // The upstream's own id (OpenAI's x-request-id, Anthropic's request-id),
+  // kept apart from Sidecar's x-request-id for support tickets.
+  const id = upstream.get("x-request-id") ?? upstream.get("request-id");
   const clean = id === null ? undefined : scrub.header(id);
   if (clean !== undefined) out["x-upstream-request-id"] = clean;
   return out;
@@ -83,7 +89,7 @@ export function forwardableHeaders(
  */
 export function scrubbedHeaders(upstream: Headers, scrub: KeyScrubber): Headers {
   const out = new Headers();
-  for (const name of [...FORWARDED, "x-request-id"]) {
+  for (const name of [...FORWARDED, "x-request-id", "request-id"]) {
     const value = upstream.get(name);
     const clean = value === null ? undefined : scrub.header(value);
     if (clean !== undefined) out.set(name, clean);

@@ -194,6 +194,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (key_id, period, period_start)
   );
   `,
+  // v11: the API each request's client spoke (api_formats/endpoint.ts);
+  // every request recorded before came through the OpenAI endpoints.
+  `
+  ALTER TABLE requests ADD COLUMN api TEXT NOT NULL DEFAULT 'openai';
+  `,
 ];
 
 /** The default table as one INSERT: Sidecar's own constants (default_prices.ts), so literals are safe. */

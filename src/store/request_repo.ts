@@ -45,10 +45,10 @@ export type SeriesGroup = typeof SERIES_GROUPS[number];
 /** Insert, list, aggregate and purge request records. */
 export function createRequestRepo(db: DatabaseSync) {
   const insert = db.prepare(
-    `INSERT INTO requests (id, ts, model, upstream_model, backend_id, pool_id, key_id, status,
-       outcome, stream, attempts, latency_ms, ttfb_ms, prompt_tokens, completion_tokens,
+    `INSERT INTO requests (id, ts, model, upstream_model, backend_id, pool_id, key_id, api,
+       status, outcome, stream, attempts, latency_ms, ttfb_ms, prompt_tokens, completion_tokens,
        total_tokens, cost_usd, unpriced, usage_estimated, error)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   // One statement per combination of filters used, made on first use: the
   // column names come from REQUEST_FILTER_FIELDS, every value is bound.
@@ -93,6 +93,7 @@ export function createRequestRepo(db: DatabaseSync) {
         e.backend_id,
         e.pool_id,
         e.key_id,
+        e.api,
         e.status,
         e.outcome,
         e.stream ? 1 : 0,

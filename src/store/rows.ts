@@ -108,6 +108,8 @@ export const RequestRecord = z.object({
   backend_id: z.string().nullable(),
   pool_id: z.string().nullable(),
   key_id: z.string().nullable(),
+  /** The API the client spoke: `openai` (the OpenAI endpoints) or `anthropic` (`/v1/messages`). */
+  api: ApiFamily,
   status: z.number(),
   outcome: Outcome,
   stream: z.boolean(),
@@ -136,6 +138,7 @@ export const RequestRow = z.object({
   backend_id: z.string().nullable(),
   pool_id: z.string().nullable(),
   key_id: z.string().nullable(),
+  api: ApiFamily,
   status: int,
   outcome: Outcome,
   stream: flag,

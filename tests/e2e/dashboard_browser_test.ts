@@ -94,6 +94,7 @@ function seedHistory(rt: TestRuntime, keyId: string): void {
         backend_id: onB ? "mock-b" : "mock-a",
         pool_id: onB ? "fallback" : "night-shift",
         key_id: i % 4 === 0 ? null : keyId,
+        api: "openai",
         status: failed ? 502 : 200,
         outcome: failed ? "upstream_error" : "ok",
         stream: i % 2 === 0,

@@ -16,6 +16,7 @@ export function requestEntry(
     backend_id: "b1",
     pool_id: "primary",
     key_id: "key_1",
+    api: "openai",
     status: 200,
     outcome: "ok",
     stream: false,

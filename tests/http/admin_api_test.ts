@@ -875,6 +875,7 @@ Deno.test("GET /api/requests lists newest first, with limit and before paging", 
   const all = await data<Obj[]>(rt.admin("GET", "/api/requests"));
   assert.deepEqual(all.map((r) => r.id), ["r4", "r3", "r2", "r1", "r0"]);
   assert.deepEqual(Object.keys(all[0]!).sort(), [
+    "api",
     "attempts",
     "backend_id",
     "completion_tokens",

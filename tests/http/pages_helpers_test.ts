@@ -212,6 +212,7 @@ Deno.test("requests.series() and summary(): per-bucket groups, nearest-rank perc
     upstream_model: null,
     pool_id: null,
     key_id: null,
+    api: "openai" as const,
     status: 200,
     stream: false,
     attempts: [],

@@ -39,6 +39,7 @@ function request(t: { rt: TestRuntime }, at: number, over: Partial<RequestEntry>
     backend_id: "a",
     pool_id: "primary",
     key_id: null,
+    api: "openai",
     status: 200,
     outcome: "ok",
     stream: false,

@@ -35,7 +35,7 @@ export const OPENAI: ApiFormat = {
   },
   upstream: {
     request: openAiRequest,
-    errorOf: upstreamErrorOfBody,
+    errorOf: (_status, body) => upstreamErrorOfBody(body),
     eventReader: () => classifyEvent,
     usageOf: extractUsage,
     closing: undefined,

@@ -3,9 +3,10 @@
  * The request sent to an OpenAI-compatible backend: its URL (the base with
  * the endpoint appended), its own key as a Bearer token (never the
  * client's), the model rewritten by `model_map`, for chat streams a request
- * for the usage chunk so every stream can be accounted, and a continuation's
- * prefill. The client's bytes go up unchanged when none of that changes
- * them, as for most requests.
+ * for the usage chunk so every stream can be accounted, a Messages request
+ * translated to chat completions (translate/), and a continuation's
+ * prefill. An OpenAI client's bytes go up unchanged when none of that
+ * changes them, as for most requests.
  */
 import { upstreamModel } from "../../engine/model_match.ts";
 import type { LiveBackend } from "../../engine/registry.ts";
@@ -13,6 +14,7 @@ import type { ClientCall } from "../../proxy/upstream_request.ts";
 import type { Prefill, UpstreamRequest } from "../api_format.ts";
 import { exactBody, prefilledBody } from "../exact_body.ts";
 import type { Json } from "../translate/json.ts";
+import { upstreamUrl } from "../upstream_url.ts";
 
 /** Builds the upstream `fetch` arguments of `call` for `backend`. */
 export function openAiRequest(
@@ -22,11 +24,17 @@ export function openAiRequest(
   prefill?: Prefill,
 ): UpstreamRequest {
   const model = upstreamModel(backend.model_map, call.model);
-  const askUsage = call.stream && call.endpoint === "/chat/completions" && !call.clientWantsUsage;
+  const native = call.api === "openai";
+  // A translated stream asks for its usage chunk itself (translate/).
+  const askUsage = native && call.stream && call.endpoint === "/chat/completions" &&
+    !call.clientWantsUsage;
   let body: BodyInit = call.raw;
   // Re-serialise only when something changes: most requests go up byte for byte.
-  if (model !== call.model || askUsage || prefill) {
-    let changed: Json = { ...exactBody(call.body, call.raw), model };
+  if (!native || model !== call.model || askUsage || prefill) {
+    const base = native
+      ? exactBody(call.body, call.raw)
+      : call.translations.bodyFor(call.api, "openai", call.body);
+    let changed: Json = { ...base, model };
     if (prefill) changed = continued(changed, prefill);
     if (askUsage) {
       const opts = typeof changed.stream_options === "object" && changed.stream_options !== null
@@ -42,7 +50,7 @@ export function openAiRequest(
   };
   if (backend.api_key !== "") headers.authorization = `Bearer ${backend.api_key}`;
   return {
-    url: backend.base_url + call.endpoint,
+    url: upstreamUrl(backend.base_url, native ? call.endpoint : "/chat/completions"),
     upstreamModel: model,
     init: { method: "POST", headers, body, signal },
   };

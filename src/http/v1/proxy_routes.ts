@@ -1,8 +1,10 @@
 /**
  * @module proxy_routes
- * The OpenAI-compatible `/v1` surface: client-key auth, body checks,
- * admission (the key's policy), then the attempt loop. The client's own
- * credentials are never sent upstream.
+ * The `/v1` surface, OpenAI's endpoints and Anthropic's Messages
+ * (api_formats/endpoint.ts): client-key auth, body checks, admission (the
+ * key's policy), then the attempt loop; every error in the shape of the
+ * API the client speaks. The client's own credentials are never sent
+ * upstream.
  */
 import { type Context, Hono } from "hono";
 import type { AppDeps } from "../../app_deps.ts";
@@ -10,20 +12,15 @@ import { bearerSecret, type Principal } from "../../auth/key_ring.ts";
 import type { ApiFormat } from "../../api_formats/api_format.ts";
 import { type Endpoint, ENDPOINTS } from "../../api_formats/endpoint.ts";
 import { formatOf } from "../../api_formats/formats.ts";
+import { Translations } from "../../api_formats/translations.ts";
 import { AuthError, AuthRateLimitedError, BadRequestError, NotFoundError } from "../../errors.ts";
 import { clientAddress } from "../client_address.ts";
 import { errorResponse } from "../error_response.ts";
 import { clip } from "../../text_bounds.ts";
 import { assertJsonContentType, readBodyBytes } from "../json_body.ts";
 import { assertJsonDepth } from "../json_depth.ts";
-import {
-  admit,
-  keyAllowsModel,
-  keyUsable,
-  noteKeyUse,
-  Refusal,
-  refused,
-} from "../../proxy/admission.ts";
+import { admit, keyAllowsModel, keyUsable, noteKeyUse, Refusal } from "../../proxy/admission.ts";
+import { fail } from "../../proxy/request_answer.ts";
 import { dispatch } from "../../proxy/dispatch.ts";
 import { mark, PHASE } from "../../phase_trace.ts";
 import { newRequestId } from "../../proxy/request_id.ts";
@@ -42,7 +39,7 @@ export function proxyRoutes(deps: AppDeps): Hono {
 
   v1.get("/models", (c) =>
     answer(deps, OPENAI, c.req.raw, (id) => {
-      const principal = authenticate(deps, c.req.raw, c);
+      const principal = authenticate(deps, c.req.raw, c, OPENAI);
       let models = deps.registry.models();
       if (principal.kind === "client") {
         // Only what this key may use, and nothing for a key that may use nothing now.
@@ -70,14 +67,15 @@ export function proxyRoutes(deps: AppDeps): Hono {
       answer(deps, format, c.req.raw, async (id) => {
         const req = c.req.raw;
         const started = deps.now();
-        const principal = authenticate(deps, req, c);
-        const call = await parseCall(format, endpoint, req, deps.registry.config.max_body_bytes);
+        const principal = authenticate(deps, req, c, format);
+        const call = await parseCall(deps, id, format, endpoint, req);
         mark(PHASE.parsed);
         const trace: RequestTrace = {
           id,
           started,
           model: call.model,
           keyId: principal.kind === "client" ? principal.key.id : null,
+          api: call.api,
           stream: call.stream,
           attempts: [],
           backendId: null,
@@ -87,7 +85,10 @@ export function proxyRoutes(deps: AppDeps): Hono {
           calls: [],
         };
         const admission = await admit(deps, principal, call, trace);
-        if (admission instanceof Refusal) return refused(deps, trace, admission);
+        if (admission instanceof Refusal) {
+          const error = `${admission.code}: ${admission.message}`;
+          return fail(deps, trace, "refused", admission, error);
+        }
         trace.admission = admission;
         return dispatch(deps, call, trace, req.signal);
       }));
@@ -101,8 +102,11 @@ export function proxyRoutes(deps: AppDeps): Hono {
  * compose with every real route on every request.
  */
 export function proxyNotFound(deps: AppDeps, req: Request): Promise<Response> {
-  return answer(deps, OPENAI, req, () => {
-    authenticate(deps, req);
+  const path = new URL(req.url).pathname;
+  // A path under Anthropic's endpoint is answered in Anthropic's shape.
+  const format = path.startsWith("/v1/messages/") ? formatOf("anthropic") : OPENAI;
+  return answer(deps, format, req, () => {
+    authenticate(deps, req, undefined, format);
     throw new NotFoundError(`No route for ${req.method} ${clip(new URL(req.url).pathname)}`);
   });
 }
@@ -134,31 +138,43 @@ async function answer(
  * The request's principal, or a 401. Only a failure reaches the failed-auth
  * limiter (a 429 while the address is limited), so a valid key does no
  * limiter work; `c` gives the peer address (none on the not-found path).
+ * A missing key is asked for the way the client's API sends it.
  */
-function authenticate(deps: AppDeps, req: Request, c?: Context): Principal {
+function authenticate(
+  deps: AppDeps,
+  req: Request,
+  c: Context | undefined,
+  format: ApiFormat,
+): Principal {
   const secret = bearerSecret(req.headers);
   const principal = secret ? deps.keyRing.identify(secret) : undefined;
   if (!principal) {
     const wait = deps.authLimiter.fail(c ? clientAddress(c) : "unknown", deps.now());
     if (wait > 0) throw new AuthRateLimitedError(wait);
-    throw new AuthError(
-      secret ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",
-    );
+    const send = format.api === "anthropic"
+      ? "x-api-key: <key> (or Authorization: Bearer <key>)"
+      : "Authorization: Bearer <key>";
+    throw new AuthError(secret ? "Invalid API key" : `Missing API key: send ${send}`);
   }
   return principal;
 }
 
 const utf8 = new TextDecoder();
 
-/** The call of a request to `endpoint`: its body read, bounded and parsed, then checked by `format`. */
+/**
+ * The call of request `id` to `endpoint`: its body read, bounded and
+ * parsed, then checked by `format`. What a translation of it drops is
+ * logged once, as a warning.
+ */
 async function parseCall(
+  deps: AppDeps,
+  id: string,
   format: ApiFormat,
   endpoint: Endpoint,
   req: Request,
-  maxBytes: number,
 ): Promise<ClientCall> {
   assertJsonContentType(req);
-  const bytes = await readBodyBytes(req, maxBytes);
+  const bytes = await readBodyBytes(req, deps.registry.config.max_body_bytes);
   assertJsonDepth(bytes);
   let body: unknown;
   try {
@@ -170,11 +186,20 @@ async function parseCall(
     throw new BadRequestError("Request body must be a JSON object");
   }
   const obj = body as Record<string, unknown>;
+  const translations = new Translations((dropped, to) =>
+    deps.log.warn("fields dropped in translation", {
+      request_id: id,
+      from: format.api,
+      to,
+      dropped: dropped.join(", "),
+    })
+  );
   return {
     endpoint,
     api: format.api,
     body: obj,
     raw: bytes,
-    ...format.client.parse(endpoint, obj),
+    translations,
+    ...format.client.parse(endpoint, obj, req.headers),
   };
 }

@@ -1,0 +1,12 @@
+/**
+ * @module upstream_url
+ * A backend's URL for one endpoint: its stored base (admin/base_url.ts says
+ * what that is for each API) with the endpoint's path appended, before the
+ * base's query when it has one (`…/openai/v1?api-version=…`).
+ */
+
+/** `base` with `path` appended to its path. */
+export function upstreamUrl(base: string, path: string): string {
+  const query = base.search(/[?#]/);
+  return query < 0 ? base + path : base.slice(0, query) + path + base.slice(query);
+}
