@@ -1,8 +1,9 @@
 /**
  * @module proxy_harness
  * End-to-end rig for the proxy tests: a real file-backed Sidecar runtime
- * served over HTTP on 127.0.0.1, scripted mock upstreams behind it, a client
- * key, and the official `openai` client pointed at Sidecar.
+ * served over HTTP on 127.0.0.1, scripted mock upstreams behind it (an
+ * OpenAI-compatible one, or Anthropic's Messages API for an `anthropic`
+ * backend), a client key, and the official `openai` client pointed at Sidecar.
  */
 import assert from "node:assert/strict";
 import OpenAI, { APIError } from "npm:openai@7.59.0";
@@ -10,6 +11,7 @@ import type { StatusRow } from "../../src/engine/registry.ts";
 import type { GatewayConfigPatch } from "../../src/gateway_config.ts";
 import type { CooldownEvent, RequestRecord } from "../../src/store/rows.ts";
 import { createHttp1Client } from "../../src/upstream/http1_client.ts";
+import { type MockAnthropic, startMockAnthropic } from "../helpers/mock_anthropic.ts";
 import {
   type MockUpstream,
   type RecordedRequest,
@@ -37,6 +39,8 @@ export interface BackendDef {
   enabled?: boolean;
   /** @default "off" */
   resume?: "off" | "prefill" | "continue_final_message";
+  /** The API it speaks; `anthropic` gets a mock Messages API. @default "openai" */
+  api?: "openai" | "anthropic";
 }
 
 /** A pool to create besides the default `primary` (0) and `fallback` (100). */
@@ -75,8 +79,12 @@ export interface Proxy extends AsyncDisposable {
   client: OpenAI;
   /** The mock behind backend `id`. */
   mock(id: string): MockUpstream;
+  /** The mock Messages API behind `anthropic` backend `id`. */
+  anthropic(id: string): MockAnthropic;
   /** A raw POST to Sidecar with the client key. */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** A raw POST as an Anthropic client sends it: the client key as `x-api-key`, `anthropic-version`. */
+  postAnthropic(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   /** Every request record, newest first (pending writes flushed). */
   records(): Promise<RequestRecord[]>;
   /** The request record of one `x-request-id`. */
@@ -121,13 +129,14 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
   });
   const mocks = new Map<string, MockUpstream>();
+  const anthropics = new Map<string, MockAnthropic>();
   let server: Deno.HttpServer | undefined;
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
     // Mocks first: anything still waiting on an upstream is released at once.
-    await Promise.all([...mocks.values()].map((m) => m.close()));
+    await Promise.all([...mocks.values(), ...anthropics.values()].map((m) => m.close()));
     await client?.close();
     await server?.shutdown();
     await rt.close();
@@ -139,7 +148,14 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     }
     for (const b of opts.backends) {
       let url = b.url;
-      if (url === undefined) {
+      if (url === undefined && b.api === "anthropic") {
+        const mock = await startMockAnthropic({
+          name: b.id,
+          apiKey: b.api_key ?? `sk-upstream-${b.id}`,
+        });
+        anthropics.set(b.id, mock);
+        url = mock.url;
+      } else if (url === undefined) {
         const mock = await startMockUpstream({ name: b.id });
         mocks.set(b.id, mock);
         url = mock.url;
@@ -157,6 +173,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
         tpm_limit: b.tpm_limit ?? null,
         enabled: b.enabled ?? true,
         resume: b.resume ?? "off",
+        api: b.api ?? "openai",
       }));
     }
     const key: string = (await ok(rt.admin("POST", "/api/keys", { name: "tests" }))).data.key;
@@ -180,11 +197,27 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
         assert.ok(m, `no mock for backend "${id}"`);
         return m;
       },
+      anthropic(id) {
+        const m = anthropics.get(id);
+        assert.ok(m, `no mock Messages API for backend "${id}"`);
+        return m;
+      },
       post: (path, body, headers = {}) =>
         fetch(`${baseURL}${path}`, {
           method: "POST",
           headers: {
             authorization: `Bearer ${key}`,
+            "content-type": "application/json",
+            ...headers,
+          },
+          body: typeof body === "string" ? body : JSON.stringify(body),
+        }),
+      postAnthropic: (path, body, headers = {}) =>
+        fetch(`${baseURL}${path}`, {
+          method: "POST",
+          headers: {
+            "x-api-key": key,
+            "anthropic-version": "2023-06-01",
             "content-type": "application/json",
             ...headers,
           },
