@@ -48,6 +48,17 @@ const ROWS: Row[] = [
     status: 429,
     error: { type: "insufficient_quota", message: "You exceeded your current quota" },
   }, { reason: "quota", disposition: "next", health: { kind: "quota" }, scope: "backend" }],
+  ["402 payment required (Anthropic's billing_error): a spent quota, the whole backend", {
+    kind: "status",
+    status: 402,
+    error: { type: "insufficient_quota", code: "insufficient_quota" },
+  }, { reason: "quota", disposition: "next", health: { kind: "quota" }, scope: "backend" }],
+  ["402 without an error body is a spent quota too", { kind: "status", status: 402 }, {
+    reason: "quota",
+    disposition: "next",
+    health: { kind: "quota" },
+    scope: "backend",
+  }],
   ["429 insufficient_quota (code)", {
     kind: "status",
     status: 429,

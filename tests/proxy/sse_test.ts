@@ -8,7 +8,7 @@ import type { ChunkInfo } from "../../src/api_formats/chunk_info.ts";
 import { classifyEvent } from "../../src/api_formats/openai/openai_events.ts";
 import { DONE_EVENT } from "../../src/api_formats/openai/openai_format.ts";
 import { extractUsage } from "../../src/api_formats/openai/openai_usage.ts";
-import { encodeSseData, type SseEvent, SseSplitter } from "../../src/proxy/sse.ts";
+import { encodeSseData, encodeSseEvent, type SseEvent, SseSplitter } from "../../src/proxy/sse.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -341,3 +341,17 @@ for (const { name, body, want } of usageCases) {
     assert.deepEqual(extractUsage(body), want);
   });
 }
+
+Deno.test("encodeSseEvent() writes a named event the splitter reads back; a line break in the name cannot start a field", () => {
+  const bytes = encodeSseEvent("message_delta", { type: "message_delta", text: "a\nb" });
+  assert.equal(
+    dec.decode(bytes),
+    'event: message_delta\ndata: {"type":"message_delta","text":"a\\nb"}\n\n',
+  );
+  const [ev] = new SseSplitter().push(bytes);
+  assert.deepEqual([ev?.event, JSON.parse(ev?.data ?? "")], ["message_delta", {
+    type: "message_delta",
+    text: "a\nb",
+  }]);
+  assert.equal(dec.decode(encodeSseEvent("bad\r\ndata: x", {})), "event: baddata: x\ndata: {}\n\n");
+});
