@@ -2,10 +2,12 @@
  * @module stream_relay
  * Relays a committed upstream SSE stream to the client event by event, as it
  * arrives (pull-driven, so a slow client slows the upstream read instead of
- * growing a buffer). It never lets a broken stream look finished: a cut, a
- * stall or an error event is resumed on another backend when the request
- * allows it (the continuation relayed into the same client stream), else
- * ends with an in-band error event (docs/streaming.md).
+ * growing a buffer): each event read by the upstream's API format, passed on
+ * as it came when the client speaks that API, else translated. It never lets
+ * a broken stream look finished: a cut, a stall or an error event is resumed
+ * on another backend when the request allows it (the continuation relayed
+ * into the same client stream), else ends with an in-band error event in the
+ * client's API's shape (docs/streaming.md).
  * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 import type { StreamBreak } from "../api_formats/api_format.ts";
