@@ -391,3 +391,21 @@ Deno.test("Anthropic SDK → openai backend: a base64 image block becomes an ima
     ],
   }]);
 });
+
+Deno.test("Anthropic SDK → openai backend: a system message among the messages (SystemMessageParam, as Claude Code 2.1.328 sends a turn's reminder) becomes a chat system message in its place", async () => {
+  await using p = await startProxy({ backends: [OPENAI] });
+  const msg = await sdk(p).messages.create({
+    ...ask("Say hi"),
+    messages: [
+      { role: "user", content: "Say hi" },
+      { role: "system", content: [{ type: "text", text: "Answer in French." }] },
+    ],
+  });
+  assert.deepEqual(msg.content, [{ type: "text", text: "Hello from o1" }]);
+  const sent = p.mock("o1").requests[0];
+  assertBackendKey(sent, p, "openai");
+  assert.deepEqual((sent?.body as Record<string, unknown>).messages, [
+    { role: "user", content: "Say hi" },
+    { role: "system", content: "Answer in French." },
+  ]);
+});
