@@ -49,6 +49,20 @@ type Row = [label: string, input: Json, expected: Json, dropped?: string[]];
 const ROWS: Row[] = [
   ["a user string stays a string", messages({ messages: [HI] }), chat({ messages: [HI] })],
   [
+    "a system message among the messages (the SDKs' SystemMessageParam) stays a system message in its place",
+    messages({
+      system: "Be brief",
+      messages: [HI, { role: "system", content: [{ type: "text", text: "In French." }] }],
+    }),
+    chat({
+      messages: [
+        { role: "system", content: "Be brief" },
+        HI,
+        { role: "system", content: "In French." },
+      ],
+    }),
+  ],
+  [
     "a system string becomes the first system message",
     messages({
       system: "Be brief",
@@ -410,11 +424,18 @@ const BAD: BadRow[] = [
     "messages[2].content[0].content[0].type",
   ],
   [
-    "a system role in messages",
+    "a role other than user, assistant or system",
     messages({
-      messages: [{ role: "system", content: "x" }],
+      messages: [{ role: "tool", content: "x" }],
     }),
     "messages[0].role",
+  ],
+  [
+    "a system message among the messages whose content is not text",
+    messages({
+      messages: [HI, { role: "system", content: [{ type: "image", source: PNG }] }],
+    }),
+    "messages[1].content[0]",
   ],
   [
     "a system block that is not text",

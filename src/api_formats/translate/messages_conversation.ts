@@ -1,10 +1,12 @@
 /**
  * @module messages_conversation
  * An Anthropic conversation (`system` and `messages`) as OpenAI chat
- * messages: `system` as one first system message, user blocks as content
- * parts, `tool_result` blocks as tool messages placed before the rest of
- * their turn, assistant `tool_use` blocks as `tool_calls`, thinking blocks
- * dropped. The rules are the tables of module messages_request_to_chat.
+ * messages: `system` as one first system message, a system message among
+ * the messages (the SDKs' SystemMessageParam) as a system message in its
+ * place, user blocks as content parts, `tool_result` blocks as tool
+ * messages placed before the rest of their turn, assistant `tool_use`
+ * blocks as `tool_calls`, thinking blocks dropped. The rules are the tables
+ * of module messages_request_to_chat.
  */
 import type { ChatContentPart, ChatMessage, ChatToolCall } from "./chat_shapes.ts";
 import { imageUrlOfSource } from "./images.ts";
@@ -21,21 +23,22 @@ export function chatMessagesOf(
   dropped: Set<string>,
 ): ChatMessage[] {
   const out: ChatMessage[] = [];
-  const text = systemText(system);
+  const text = systemText(system, "system");
   if (text !== "") out.push({ role: "system", content: text });
   conversation(messages, out, dropped);
   return out;
 }
 
-function systemText(system: unknown): string {
+/** The text of system instructions at `path` (a string, or text blocks joined). */
+function systemText(system: unknown, path: string): string {
   if (system === undefined || system === null) return "";
   if (typeof system === "string") return system;
-  if (!Array.isArray(system)) throw new TranslationError("system", "Expected a string or an array");
+  if (!Array.isArray(system)) throw new TranslationError(path, "Expected a string or an array");
   let text = "";
   for (let j = 0; j < system.length; j++) {
     const block: unknown = system[j];
     if (!isRecord(block) || block.type !== "text" || typeof block.text !== "string") {
-      throw new TranslationError(`system[${j}]`, "Expected a text block");
+      throw new TranslationError(`${path}[${j}]`, "Expected a text block");
     }
     text = text === "" ? block.text : text + SEPARATOR + block.text;
   }
@@ -49,8 +52,16 @@ function conversation(messages: unknown, out: ChatMessage[], dropped: Set<string
   for (let i = 0; i < messages.length; i++) {
     const m: unknown = messages[i];
     if (!isRecord(m)) throw new TranslationError(`messages[${i}]`, "Expected an object");
+    if (m.role === "system") {
+      const text = systemText(m.content, `messages[${i}].content`);
+      if (text !== "") out.push({ role: "system", content: text });
+      continue;
+    }
     if (m.role !== "user" && m.role !== "assistant") {
-      throw new TranslationError(`messages[${i}].role`, 'Expected "user" or "assistant"');
+      throw new TranslationError(
+        `messages[${i}].role`,
+        'Expected "user", "assistant" or "system"',
+      );
     }
     if (typeof m.content === "string") {
       out.push({ role: m.role, content: m.content });

@@ -6,6 +6,7 @@
  * | Messages field | chat field |
  * | --- | --- |
  * | `system` (a string, or text blocks joined with a blank line) | a first `system` message (one string: the form every OpenAI-compatible server takes) |
+ * | a `system` message among `messages` (the SDKs' SystemMessageParam) | a `system` message in its place, its text blocks joined |
  * | user `text` and `image` blocks (base64 and url) | a `user` message: a string for one text block, else `text` and `image_url` parts |
  * | user `tool_result` blocks | `tool` messages, before the turn's other content (OpenAI wants them right after the tool calls); an image in a result goes to that user message, as tool messages carry text only |
  * | assistant `text` and `tool_use` blocks | an `assistant` message: the text joined, `tool_calls` with `arguments` as JSON |
