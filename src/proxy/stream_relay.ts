@@ -15,11 +15,9 @@ import type { StreamTranslator } from "../api_formats/answer_translation.ts";
 import type { StreamAnswer } from "../api_formats/stream_answer.ts";
 import type { Json } from "../api_formats/translate/json.ts";
 import type { Usage } from "../api_formats/usage.ts";
-import type { KeyScrubber } from "../key_scrubber.ts";
-import type { ServedCall } from "../pricing/served_call.ts";
-import type { OpenStream } from "./attempt.ts";
 import type { Deadlines } from "./deadlines.ts";
 import type { TransportFailure, UpstreamError } from "./failure_classifier.ts";
+import type { ClientStream, RelayedCall } from "./relayed_call.ts";
 import type { SseEvent } from "./sse.ts";
 
 /** How a relayed stream ended. */
@@ -27,33 +25,6 @@ export interface StreamSummary {
   outcome: "ok" | "truncated" | "stalled" | "cancelled";
   usage: Usage | undefined;
   error: string | null;
-}
-
-/** How the client's side of the stream is written, by the API the client speaks. */
-export interface ClientStream {
-  /** Encodes an event Sidecar writes itself (translated, or rewritten by a resume). */
-  encode(json: Json): Uint8Array;
-  /** Sent after a finished stream whose upstream left out its own end. */
-  terminator: Uint8Array | undefined;
-  /** The event a broken stream ends with, `message` already scrubbed. */
-  streamError(code: StreamBreak, message: string): Uint8Array;
-  /** Forward the usage-only chunk (the client asked for it). */
-  forwardUsage: boolean;
-}
-
-/** One upstream call whose stream is relayed: the committed attempt, or a continuation. */
-export interface RelayedCall {
-  stream: OpenStream;
-  /** Aborts its upstream request. */
-  abort: () => void;
-  /** Takes the backend's key out of every event before it is sent or kept. */
-  scrub: KeyScrubber;
-  /** The upstream call, told each event for its cost. */
-  served: ServedCall;
-  /** Its events in the client's API; absent when the client speaks the upstream's. */
-  translator?: StreamTranslator;
-  /** What a finished stream of its API may leave out that its client expects (passthrough only). */
-  closing?: Uint8Array;
 }
 
 /** Options of {@link relayStream}. */

@@ -20,9 +20,9 @@ import { settled } from "../timers.ts";
 import { attemptLimits, runAttempt } from "./attempt.ts";
 import type { AttemptPlan } from "./attempt_plan.ts";
 import { classify, type UpstreamAnswer } from "./failure_classifier.ts";
-import { relayedCall } from "./relayed_call.ts";
+import { type RelayedCall, relayedCall } from "./relayed_call.ts";
 import type { RequestTrace } from "./request_log.ts";
-import type { Break, RelayedCall, Resumer } from "./stream_relay.ts";
+import type { Break, Resumer } from "./stream_relay.ts";
 import type { ClientCall } from "./upstream_request.ts";
 
 /** The lease of the attempt whose stream the client is reading now. */
