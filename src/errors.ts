@@ -147,11 +147,21 @@ export class StartupError extends Error {
   override name = "StartupError";
 }
 
+/** 500: a fault in Sidecar itself, whose detail stays in the log. */
+export class InternalError extends SidecarError {
+  constructor() {
+    super(500, "server_error", "Internal server error", "internal_error");
+  }
+}
+
+/** `err` as Sidecar's own error: itself, or, for anything else thrown, an {@link InternalError}. */
+export function knownError(err: unknown): SidecarError {
+  return err instanceof SidecarError ? err : new InternalError();
+}
+
 /** Renders any thrown value as the contract's error body; unknown errors hide their detail. */
 export function toErrorResponse(err: unknown): Response {
-  const known = err instanceof SidecarError
-    ? err
-    : new SidecarError(500, "server_error", "Internal server error", "internal_error");
+  const known = knownError(err);
   return new Response(JSON.stringify(known.toBody()), {
     status: known.status,
     headers: { "content-type": "application/json", ...known.headers },

@@ -11,7 +11,7 @@ import type { AppDeps } from "../app_deps.ts";
 import { estimateInputTokens } from "../api_formats/anthropic/token_count_estimate.ts";
 import { NEUTRAL } from "../engine/backend_lease.ts";
 import type { AttemptOutcome } from "../engine/cooldown.ts";
-import { NotFoundError, SidecarError } from "../errors.ts";
+import { InternalError, NotFoundError } from "../errors.ts";
 import { mark, PHASE } from "../phase_trace.ts";
 import { clip } from "../text_bounds.ts";
 import { settled } from "../timers.ts";
@@ -55,12 +55,7 @@ export async function dispatch(
       error: err instanceof Error ? err.name : typeof err,
       detail: err instanceof Error ? scrubbed(deps, trace, clip(err.message)) : undefined,
     });
-    const internal = new SidecarError(
-      500,
-      "server_error",
-      "Internal server error",
-      "internal_error",
-    );
+    const internal = new InternalError();
     // An error after the request was recorded (while answering) must not record it twice.
     if (trace.recorded) return decorated(errorAnswer(trace, internal), trace);
     return fail(deps, trace, "upstream_error", internal);

@@ -9,7 +9,7 @@
  * broken stream's last event. The table is translate/api_errors.ts's.
  * https://docs.claude.com/en/api/errors
  */
-import { SidecarError } from "../../errors.ts";
+import { knownError } from "../../errors.ts";
 import type { UpstreamError } from "../../proxy/failure_classifier.ts";
 import { encodeSseEvent } from "../../proxy/sse.ts";
 import type { StreamBreak } from "../api_format.ts";
@@ -32,9 +32,7 @@ export function anthropicStreamErrorOf(data: unknown): UpstreamError {
 
 /** Sidecar's own error (anything else as a bare 500) as an Anthropic error answer. */
 export function anthropicErrorResponse(err: unknown): Response {
-  const known = err instanceof SidecarError
-    ? err
-    : new SidecarError(500, "server_error", "Internal server error", "internal_error");
+  const known = knownError(err);
   const { status, body } = openAiErrorToAnthropic(known.status, known.toBody());
   return new Response(JSON.stringify(body), {
     status,
