@@ -47,10 +47,14 @@ export async function readBodyBytes(
 ): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
-  if (!req.body) return new Uint8Array();
-  // A declared length within the limit is read in one native call; the
+  // A declared length within the limit is read in one native call, without
+  // touching `req.body`: the stream that getter makes outlives the request
+  // in the runtime's bookkeeping until a full collection, and with one per
+  // request the young generation's survivors grew tenfold (scavenges of 2-3
+  // ms instead of 0.3, and a full collection every few seconds). The
   // chunked loop below is for bodies of unknown length.
   if (declared <= maxBytes) return await req.bytes();
+  if (!req.body) return new Uint8Array();
   const parts: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
   const reader = req.body.getReader();
