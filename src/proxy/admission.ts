@@ -149,11 +149,23 @@ const concurrency: AdmissionCheck = ({ key }) => {
  * answer, so tpm refuses only once the bucket is spent. TPM is asked first
  * and takes nothing, so a refused request spends no rpm token.
  */
-const rateLimit: AdmissionCheck = ({ key, now }) => {
-  if (!key) return undefined;
+const rateLimit: AdmissionCheck = ({ deps, key, now }) => key && takeKeyTokens(key, now, deps.now);
+
+/**
+ * The rate check at `now`. A bucket that is empty only because its tokens
+ * are on their way from the cluster (Redis mode: a lease being topped up,
+ * see LocalBucket.arriving) is waited for, one round trip, and asked again:
+ * refusing then would turn down what one Sidecar alone would have served.
+ */
+function takeKeyTokens(key: LiveKey, now: number, clock: () => number): Verdict | Promise<Verdict> {
   const { rpm, tpm } = key;
-  if (tpm && tpm.available(now) < 1) return rateLimited("tpm_limit", tpm.msUntil(now));
-  if (rpm && !rpm.tryTake(now)) return rateLimited("rpm_limit", rpm.msUntil(now));
+  const again = () => takeKeyTokens(key, clock(), clock);
+  if (tpm && tpm.available(now) < 1) {
+    return tpm.arriving?.(now)?.then(again) ?? rateLimited("tpm_limit", tpm.msUntil(now));
+  }
+  if (rpm && !rpm.tryTake(now)) {
+    return rpm.arriving?.(now)?.then(again) ?? rateLimited("rpm_limit", rpm.msUntil(now));
+  }
   if (!tpm) return undefined;
   return {
     release: (_trace, end, at) => {
@@ -161,7 +173,7 @@ const rateLimit: AdmissionCheck = ({ key, now }) => {
       if (used > 0) tpm.charge(at, used);
     },
   };
-};
+}
 
 function rateLimited(limit: "rpm_limit" | "tpm_limit", waitMs: number): Refusal {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));

@@ -1,0 +1,129 @@
+/**
+ * @module redis_key_limits_test
+ * A client key's rate limit held by a cluster (docs/cluster.md, "Buckets";
+ * docs/keys.md): three real Sidecar processes on one redis-server reading
+ * one config file, so the key (same id) has one bucket in Redis. A burst
+ * within the limit on one replica is served whole, though each replica's
+ * lease is a single token; driven past the limit from all three, the
+ * cluster admits what one bucket admits, within 5%, and every refusal is
+ * the key's own 429 with a Retry-After.
+ */
+import assert from "node:assert/strict";
+import { startMockUpstream } from "../helpers/mock_upstream.ts";
+import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
+import { sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
+
+const KEY = "sk-sc-e2e-cluster-key-limits-0123456789abcdef";
+const RPM = 120;
+const REPLICAS = 3;
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+interface Tally {
+  ok: number;
+  limited: number;
+  other: string[];
+}
+
+async function chat(base: string, tally: Tally): Promise<void> {
+  const res = await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+  });
+  const text = await res.text();
+  if (res.status === 200) tally.ok++;
+  else if (
+    res.status === 429 && res.headers.has("retry-after") &&
+    JSON.parse(text).error?.code === "key_rate_limited"
+  ) tally.limited++;
+  else tally.other.push(`${res.status} ${text.slice(0, 200)}`);
+  // A refused client backs off a little, so the load stays bounded.
+  if (res.status !== 200) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("Timed out waiting for the cluster");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+Deno.test({
+  name:
+    "three sidecars on one redis-server, one key at rpm_limit 120: a burst of 30 on one replica is served whole; driven past the limit from all three, the cluster admits what one bucket does, within 5%",
+  ignore: NO_REDIS_SERVER,
+  fn: async () => {
+    await using redis = await RedisServer.start();
+    const upstream = await startMockUpstream({ name: "b1" });
+    const cfgDir = await Deno.makeTempDir({ prefix: "sidecar-key-limits-cfg-" });
+    const dirs = await Promise.all(
+      Array.from({ length: REPLICAS }, () => Deno.makeTempDir({ prefix: "sidecar-key-limits-" })),
+    );
+    const config = `${cfgDir}/sidecar.yaml`;
+    await Deno.writeTextFile(
+      config,
+      `pools:
+  - { id: primary, priority: 0 }
+backends:
+  - { id: b1, base_url: "${upstream.url}", api_key: "\${UP_KEY}", models: ["*"] }
+keys:
+  - { id: limited, name: limited, sha256: "${await sha256Hex(KEY)}", rpm_limit: ${RPM} }
+`,
+    );
+    const env = sidecarEnv({
+      SIDECAR_ADMIN_TOKEN: "sc-admin-e2e-key-limits",
+      SIDECAR_LOG_LEVEL: "warn",
+      SIDECAR_REDIS_URL: redis.url,
+      UP_KEY: "sk-upstream-e2e-key-limits-0123456789",
+    });
+    const sidecars: SidecarProcess[] = [];
+    try {
+      sidecars.push(
+        ...await Promise.all(
+          dirs.map((dir) => SidecarProcess.start(dir, env, ["--config", config])),
+        ),
+      );
+      for (const s of sidecars) {
+        await until(async () => {
+          const body = await (await fetch(`${s.url}/healthz`)).json();
+          return body.shared_state === "up" && body.replicas_alive === REPLICAS;
+        });
+      }
+
+      // Each lease is one token (2% of 120 over three replicas): all but
+      // the first of these find it empty while the cluster holds ~120.
+      const burst: Tally = { ok: 0, limited: 0, other: [] };
+      await Promise.all(Array.from({ length: 30 }, () => chat(sidecars[0]!.url, burst)));
+      assert.deepEqual(burst, { ok: 30, limited: 0, other: [] });
+
+      const tallies = sidecars.map((): Tally => ({ ok: 0, limited: 0, other: [] }));
+      const t0 = performance.now();
+      const end = t0 + 8_000;
+      await Promise.all(sidecars.flatMap((s, i) =>
+        [0, 1].map(async () => {
+          while (performance.now() < end) await chat(s.url, tallies[i]!);
+        })
+      ));
+      const windowS = (performance.now() - t0) / 1000;
+      // A bucket that starts full admits its capacity, then its refill: the
+      // burst took 30 of the capacity a moment before.
+      const expected = RPM - 30 + (RPM / 60) * windowS;
+      const admitted = tallies.reduce((n, t) => n + t.ok, 0);
+      const detail = `${admitted} admitted in ${windowS.toFixed(1)} s, one bucket admits ${
+        expected.toFixed(1)
+      }; per replica ${JSON.stringify(tallies.map((t) => [t.ok, t.limited]))}`;
+      assert.ok(Math.abs(admitted - expected) <= 0.05 * expected, detail);
+      assert.deepEqual(tallies.flatMap((t) => t.other), [], "every refusal is the key's own 429");
+      assert.ok(tallies.every((t) => t.limited > 0), detail);
+    } finally {
+      for (const s of sidecars) await s.kill();
+      await upstream.close();
+      for (const dir of [...dirs, cfgDir]) await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
