@@ -13,12 +13,11 @@ import type { AppDeps } from "../app_deps.ts";
 import type { Principal } from "../auth/key_ring.ts";
 import { isoSeconds } from "../bytes.ts";
 import { matchesModel } from "../engine/model_match.ts";
-import { type ErrorType, SidecarError, toErrorResponse } from "../errors.ts";
+import { type ErrorType, SidecarError } from "../errors.ts";
 import { budgetRefusalMessage } from "../keys/budget_refusal.ts";
 import type { LiveKey } from "../keys/live_key.ts";
 import { worstCaseCost } from "../pricing/request_cost.ts";
 import type { BudgetVerdict } from "../state/budget_ledger.ts";
-import { finish } from "./request_answer.ts";
 import type { RequestEnd, RequestTrace } from "./request_log.ts";
 import type { ClientCall } from "./upstream_request.ts";
 
@@ -308,15 +307,6 @@ function take(
 
 /** The admission of a request no check holds anything for (the admin token's). */
 const NOTHING_HELD = new Admitted(undefined);
-
-/** Answers a refusal and records the request, with its code first in the record's error. */
-export function refused(deps: AppDeps, trace: RequestTrace, refusal: Refusal): Response {
-  return finish(deps, trace, toErrorResponse(refusal), {
-    status: refusal.status,
-    outcome: "refused",
-    error: `${refusal.code}: ${refusal.message}`,
-  });
-}
 
 /** Notes that `key` was used (refused or not), written behind at most once a minute. */
 export function noteKeyUse(deps: Pick<AppDeps, "store">, key: LiveKey, now: number): void {
