@@ -5,7 +5,7 @@
  * backend ids, upstream models, outcomes and reasons only: never keys; models
  * from clients are bounded by what backends serve.
  */
-import type { StatusRow } from "./engine/registry.ts";
+import type { StatusRow } from "./engine/status_row.ts";
 import type { ClusterStatus } from "./state/shared_state.ts";
 
 type Labels = Record<string, string>;

@@ -4,7 +4,7 @@
  * per (backend, upstream model) pair that is cooling; the shared state in Redis mode.
  */
 import assert from "node:assert/strict";
-import type { StatusRow } from "../src/engine/registry.ts";
+import type { StatusRow } from "../src/engine/status_row.ts";
 import { Metrics } from "../src/metrics.ts";
 import type { ClusterStatus } from "../src/state/shared_state.ts";
 

@@ -14,7 +14,7 @@ import { reloadRuntime } from "./reload.ts";
 import { parseInput } from "./validate.ts";
 import { refuseCreate, refuseManaged } from "./managed.ts";
 import { isoSeconds } from "../bytes.ts";
-import type { StatusRow } from "../engine/registry.ts";
+import type { StatusRow } from "../engine/status_row.ts";
 import type { ResumeMode } from "../engine/resume_mode.ts";
 import type { ApiFamily } from "../engine/api_family.ts";
 import { normalizeBaseUrl } from "./base_url.ts";

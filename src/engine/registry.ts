@@ -46,6 +46,7 @@ import { type ResumeMark, type ResumeMarkListener, ResumeMarks } from "./resume_
 import type { ResumeMode } from "./resume_mode.ts";
 import type { ApiFamily } from "./api_family.ts";
 import type { PriceEntry } from "../pricing/price_entry.ts";
+import { type StatusRow, statusRow } from "./status_row.ts";
 import { SmoothWeightedRoundRobin } from "./weighted_round_robin.ts";
 
 /** What the registry needs to know of a pool; a stored pool row is one. */
@@ -92,34 +93,6 @@ export interface LiveBackend extends BackendSpec {
   slots: InFlightSlots;
   /** Takes this backend's key out of what its upstream sends back. */
   scrub: KeyScrubber;
-}
-
-/** The live status row (docs/api.md, "Status row"). */
-export interface StatusRow {
-  backend_id: string;
-  /** `cooling` only when the whole backend is (paused included); a cooling model shows in `models_cooling`. */
-  status: "active" | "cooling" | "disabled";
-  /** Paused by an operator until a clear-cooldown (its status is `cooling`, with no end). */
-  paused: boolean;
-  /** End of the backend scope's cooldown. */
-  cooldown_until: string | null;
-  /** The longest 429 streak of the backend scope or any of its models. */
-  consecutive_429: number;
-  failures: number;
-  rpm_tokens_left: number | null;
-  tpm_tokens_left: number | null;
-  in_flight: number;
-  /** Upstream models of this backend that are not usable now, by model name. */
-  models_cooling: ModelCooling[];
-}
-
-/** One (backend, upstream model) pair that is not usable now. */
-export interface ModelCooling {
-  /** The upstream model (after `model_map`). */
-  model: string;
-  /** When its cooldown ends; null while its probe is in flight. */
-  cooldown_until: string | null;
-  consecutive_429: number;
 }
 
 /** Result of asking for the next backend to try. */
@@ -597,33 +570,7 @@ export class Registry {
   /** Live status of every backend, with its models that are cooling. */
   status(now: number): StatusRow[] {
     const policy = this.#policy;
-    return [...this.#backends.values()].map((b) => {
-      const a = availability(b.health, now, policy);
-      let consecutive429 = b.health.consecutive429;
-      const models: ModelCooling[] = [];
-      for (const [model, h] of b.modelHealth) {
-        consecutive429 = Math.max(consecutive429, h.consecutive429);
-        if (availability(h, now, policy).usable) continue;
-        models.push({
-          model,
-          cooldown_until: runningUntil(h, now),
-          consecutive_429: h.consecutive429,
-        });
-      }
-      models.sort((x, y) => x.model.localeCompare(y.model));
-      return {
-        backend_id: b.id,
-        status: !b.enabled ? "disabled" : a.usable ? "active" : "cooling",
-        paused: b.health.health.state === "paused",
-        cooldown_until: runningUntil(b.health, now),
-        consecutive_429: consecutive429,
-        failures: b.health.failures,
-        rpm_tokens_left: b.rpm ? Math.max(0, Math.floor(b.rpm.available(now))) : null,
-        tpm_tokens_left: b.tpm ? Math.max(0, Math.floor(b.tpm.available(now))) : null,
-        in_flight: b.slots.count,
-        models_cooling: models,
-      };
-    });
+    return [...this.#backends.values()].map((b) => statusRow(b, now, policy));
   }
 
   /** The bucket for a limit: the old one reconfigured, a new full one, or none. */
@@ -691,12 +638,6 @@ function tokensArriving(b: LiveBackend, now: number): Promise<void> | undefined 
   if (rpm === undefined || tpm === undefined) return undefined;
   if (rpm && tpm) return Promise.all([rpm, tpm]).then(() => {});
   return rpm ?? tpm ?? undefined;
-}
-
-/** The ISO end of a cooldown still running at `now`, else null. */
-function runningUntil(h: BackendHealth, now: number): string | null {
-  const s = h.health;
-  return s.state === "cooling" && s.until > now ? new Date(s.until).toISOString() : null;
 }
 
 function policyOf(c: GatewayConfig): CooldownPolicy {

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import OpenAI, { APIError } from "npm:openai@7.59.0";
-import type { StatusRow } from "../../src/engine/registry.ts";
+import type { StatusRow } from "../../src/engine/status_row.ts";
 import type { GatewayConfigPatch } from "../../src/gateway_config.ts";
 import type { CooldownEvent, RequestRecord } from "../../src/store/rows.ts";
 import { createHttp1Client } from "../../src/upstream/http1_client.ts";
