@@ -64,6 +64,9 @@ export interface GcEvent {
   v8Ms: number;
   kind: string;
   pauseMs: number;
+  /** The heap before and after, MB (what was allocated between two scavenges, what survived). */
+  beforeMb: number;
+  afterMb: number;
   reason: string;
   /** Placed on the epoch clock by {@link placeGc}. */
   startUs?: number;
@@ -71,7 +74,7 @@ export interface GcEvent {
 }
 
 const GC_LINE =
-  /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: (.+?) [\d.]+ \([\d.]+\) -> [\d.]+ \([\d.]+\) MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms(.*)$/;
+  /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: (.+?) ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms(.*)$/;
 
 /** The collections in V8's `--trace-gc` output lines (other lines are skipped). */
 export function parseGcTrace(lines: readonly string[]): GcEvent[] {
@@ -83,8 +86,10 @@ export function parseGcTrace(lines: readonly string[]): GcEvent[] {
       isolate: m[1]!,
       v8Ms: Number(m[2]),
       kind: m[3]!,
-      pauseMs: Number(m[4]),
-      reason: m[5]!.replace(/^.*?\)\s*/, "").trim(),
+      beforeMb: Number(m[4]),
+      afterMb: Number(m[5]),
+      pauseMs: Number(m[6]),
+      reason: m[7]!.replace(/^.*?\)\s*/, "").trim(),
     });
   }
   return out;

@@ -14,8 +14,10 @@
  * all of them alike.
  *
  * Run: `deno run -A bench/tail_study.ts [--seconds=10] [--rounds=2]
- * [--variants=sidecar,passthrough,writer-off,…] [--connections=1]`
- * (`--list` names the variants). Output: bench/results/tail-study-<time>.json
+ * [--variants=sidecar,passthrough,writer-off,…] [--connections=1]
+ * [--baseline=DIR] [--checkout=NAME=DIR …]` (`--list` names the variants;
+ * a checkout, `git worktree add DIR <rev>`, is a variant of its own name,
+ * `baseline` for `--baseline`, running that tree's main.ts). Output: bench/results/tail-study-<time>.json
  * and a summary on stdout. `--connections=32` runs plain wrk (no per-request
  * record, no phase split: requests overlap) for the p99 of each variant.
  */
@@ -49,7 +51,9 @@ const GC_FLAGS = "--trace-gc,--expose-gc";
 /** A configuration of the study. */
 interface Variant {
   about: string;
-  kind: "sidecar" | "passthrough" | "direct";
+  kind: "sidecar" | "passthrough" | "direct" | "checkout";
+  /** For a checkout: its directory (Sidecar runs from its own main.ts). */
+  root?: string;
   /** BENCH_TAIL_OFF for tail_suspects.ts. */
   off?: string;
   env?: Record<string, string>;
@@ -81,20 +85,25 @@ const VARIANTS: Record<string, Variant> = {
     kind: "sidecar",
     env: { SIDECAR_LOG_LEVEL: "info" },
   },
-  "semi-1": {
-    about: "young generation capped at 1 MB semi-spaces",
-    kind: "sidecar",
-    v8Flags: ["--max-semi-space-size=1"],
-  },
   "semi-32": {
-    about: "young generation up to 32 MB semi-spaces",
+    about: "young generation at 32 MB semi-spaces from the start",
     kind: "sidecar",
-    v8Flags: ["--max-semi-space-size=32"],
+    v8Flags: ["--min-semi-space-size=32", "--max-semi-space-size=32"],
   },
   "semi-64": {
-    about: "young generation up to 64 MB semi-spaces",
+    about: "young generation at 64 MB semi-spaces from the start",
     kind: "sidecar",
-    v8Flags: ["--max-semi-space-size=64"],
+    v8Flags: ["--min-semi-space-size=64", "--max-semi-space-size=64"],
+  },
+  "serial-scavenge": {
+    about: "scavenges on the main thread alone (no helper threads to wait for)",
+    kind: "sidecar",
+    v8Flags: ["--no-parallel-scavenge"],
+  },
+  "single-threaded-gc": {
+    about: "every collection on the main thread alone",
+    kind: "sidecar",
+    v8Flags: ["--single-threaded-gc"],
   },
 };
 
@@ -114,14 +123,27 @@ interface Flags {
   connections: number;
   variants: string[];
   out: string;
+  /** Other checkouts (`git worktree add DIR <rev>`), each a variant of its own name. */
+  checkouts: Record<string, string>;
 }
 
 function parseFlags(args: string[]): Flags {
   const value = (f: string) => args.find((a) => a.startsWith(`--${f}=`))?.slice(f.length + 3);
-  const variants = value("variants")?.split(",").filter(Boolean) ?? DEFAULT_VARIANTS;
+  // `--baseline=DIR` is `--checkout=baseline=DIR`; `--checkout=NAME=DIR` may be repeated.
+  const checkouts: Record<string, string> = {};
+  for (const a of args) {
+    const m = /^--(?:checkout=([\w-]+)|(baseline))=(.+)$/.exec(a);
+    if (m) checkouts[m[1] ?? m[2]!] = m[3]!;
+  }
+  for (const [name, root] of Object.entries(checkouts)) {
+    VARIANTS[name] = { about: `Sidecar from ${root} (its own main.ts)`, kind: "checkout", root };
+  }
+  const variants = value("variants")?.split(",").filter(Boolean) ??
+    [...DEFAULT_VARIANTS, ...Object.keys(checkouts)];
   const bad = variants.filter((v) => !(v in VARIANTS));
   if (bad.length) throw new Error(`Unknown variant(s): ${bad.join(", ")} (--list names them)`);
   return {
+    checkouts,
     seconds: Number(value("seconds") ?? 10),
     rounds: Number(value("rounds") ?? 2),
     warmupS: Number(value("warmup") ?? 2),
@@ -203,7 +225,7 @@ async function startVariant(
   }
   const target = await startSidecar(mock.url, "single", {
     denoFlags: [v8],
-    entry: `${benchDir}tail_suspects.ts`,
+    ...(v.root ? { root: v.root } : { entry: `${benchDir}tail_suspects.ts` }),
     env: { SIDECAR_TRACE_PHASES: phaseFile, BENCH_TAIL_OFF: v.off ?? "", ...v.env },
     onLine,
   });
@@ -228,11 +250,17 @@ interface StudyRun {
   reading?: TailReading;
   /** Collections of the target's main isolate during the measured window. */
   gc?: { count: number; pauseMsTotal: number };
+  /** Each of them: kind, pause, heap before and after (MB). */
+  gcEvents?: { kind: string; pauseMs: number; beforeMb: number; afterMb: number }[];
   mockGc?: { count: number; pauseMsTotal: number };
 }
 
+function inWindow(events: readonly GcEvent[], from: number, to: number): GcEvent[] {
+  return events.filter((e) => e.startUs !== undefined && e.startUs >= from && e.startUs <= to);
+}
+
 function gcInWindow(events: readonly GcEvent[], from: number, to: number) {
-  const es = events.filter((e) => e.startUs !== undefined && e.startUs >= from && e.startUs <= to);
+  const es = inWindow(events, from, to);
   return { count: es.length, pauseMsTotal: es.reduce((n, e) => n + e.pauseMs, 0) };
 }
 
@@ -281,6 +309,12 @@ async function measure(
   const events = parseGcTrace(traced.gcLines);
   const gc = placeGc(events, main, 0);
   run.gc = gcInWindow(gc, from, to);
+  run.gcEvents = inWindow(gc, from, to).map(({ kind, pauseMs, beforeMb, afterMb }) => ({
+    kind,
+    pauseMs,
+    beforeMb,
+    afterMb,
+  }));
   const writer = await readDump(`${traced.phaseFile}.writer`);
   const writerGc = writer
     ? placeGc(events, writer, 1).map((e) => ({ ...e, kind: `writer thread ${e.kind}` }))

@@ -33,12 +33,12 @@ Deno.test("parseGcTrace() reads kind, pause, isolate and reason, and skips other
   const gc = parseGcTrace(TRACE);
   assert.equal(gc.length, 4);
   assert.deepEqual(
-    gc.map((e) => [e.isolate, e.v8Ms, e.kind, e.pauseMs]),
+    gc.map((e) => [e.isolate, e.v8Ms, e.kind, e.pauseMs, e.beforeMb, e.afterMb]),
     [
-      ["0x5625b5d14000", 21, "Mark-Compact", 6.07],
-      ["0x5625b5d14000", 1028, "Scavenge", 2.2],
-      ["0x7f00aa000000", 40, "Mark-Compact", 1],
-      ["0x7f00aa000000", 540, "Scavenge", 0.5],
+      ["0x5625b5d14000", 21, "Mark-Compact", 6.07, 2.3, 2.2],
+      ["0x5625b5d14000", 1028, "Scavenge", 2.2, 3.4, 3.2],
+      ["0x7f00aa000000", 40, "Mark-Compact", 1, 1, 1],
+      ["0x7f00aa000000", 540, "Scavenge", 0.5, 2, 1.5],
     ],
   );
   assert.match(gc[0]!.reason, /^testing/);
@@ -155,6 +155,8 @@ Deno.test("readTail() finds the phase that holds the slowest requests' extra tim
     isolate: "0x1",
     v8Ms: 0,
     kind: "Scavenge",
+    beforeMb: 10,
+    afterMb: 2,
     pauseMs: 1.9,
     reason: "allocation failure",
     startUs: at(ms),
