@@ -200,7 +200,9 @@ const budget: AdmissionCheck = ({ deps, key, call, now }) => {
   const limitUsd = key?.policy.budget_usd;
   const period = key?.policy.budget_period;
   if (!ledger || limitUsd == null || !period) return undefined;
-  const estimateUsd = worstCaseCost(
+  // Counting tokens produces none and is free: nothing to reserve for it,
+  // though a spent budget still refuses it like any request.
+  const estimateUsd = call.endpoint === "/messages/count_tokens" ? 0 : worstCaseCost(
     deps.prices,
     { model: call.model, body: call.body },
     deps.registry.candidates(call.model),

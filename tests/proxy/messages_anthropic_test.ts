@@ -169,6 +169,34 @@ Deno.test("/v1/messages/count_tokens to an anthropic backend is the API's own co
   assert.equal(rec.total_tokens, 0);
 });
 
+Deno.test("count_tokens reserves nothing against a budget: a key whose budget is below one message's worst case may still count", async () => {
+  await using p = await startProxy({ backends: [anthropic("a1")] });
+  const price = { model: "claude-*", input_per_mtok: 3, output_per_mtok: 15 };
+  await p.rt.admin("PUT", "/api/prices", { prices: [price] });
+  // A message with no output limit reserves 4,096 tokens at $15/M, about
+  // $0.06; this budget is a tenth of that.
+  const made = await p.rt.admin("POST", "/api/keys", {
+    name: "counting",
+    budget_usd: 0.006,
+    budget_period: "day",
+  });
+  const { key } = (await made.json()).data;
+  const body = {
+    model: "claude-test",
+    messages: [{ role: "user", content: "four words right here" }],
+  };
+  const count = await p.postAnthropic("/messages/count_tokens", body, { "x-api-key": key });
+  assert.equal(count.status, 200, await count.clone().text());
+  assert.deepEqual(await count.json(), { input_tokens: 7 });
+  const message = await p.postAnthropic("/messages", body, { "x-api-key": key });
+  assert.equal(message.status, 400, "no max_tokens: the Messages API's own rule");
+  const capped = await p.postAnthropic("/messages", { ...body, max_tokens: 4096 }, {
+    "x-api-key": key,
+  });
+  assert.equal(capped.status, 403, "the message's worst case does not fit the budget");
+  assert.equal((await capped.json()).error.type, "permission_error");
+});
+
 Deno.test("529 overloaded_error is transient: the pool's other anthropic backend answers", async () => {
   // a2 is a standby: picked only once a1, tried first, has failed.
   await using p = await startProxy({ backends: [anthropic("a1"), anthropic("a2", { weight: 0 })] });
