@@ -11,7 +11,7 @@ import type { Target } from "./target.ts";
 export interface FetchLoadOptions {
   /** Non-stream requests to send. */
   requests: number;
-  /** Streamed requests to send (5 chunks, no delay). */
+  /** Streamed requests to send (5 chunks, no delay); none to a target measured without streams. */
   streams: number;
   /** Requests in flight at once. */
   concurrency: number;
@@ -30,6 +30,7 @@ export interface FetchLoadResult {
   p99Ms: number;
 }
 
+/** The checked request of a target without a body of its own. */
 const BODY = JSON.stringify({
   model: "bench",
   messages: [{ role: "user", content: "hi" }],
@@ -42,12 +43,15 @@ async function oneCompletion(
   const res = await fetch(target.url, {
     method: "POST",
     headers: { ...target.headers, "content-type": "application/json" },
-    body: BODY,
+    body: target.body ?? BODY,
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await res.text();
   if (res.status !== 200) return `status ${res.status}: ${text.slice(0, 300)}`;
-  const content = JSON.parse(text)?.choices?.[0]?.message?.content;
+  const answer = JSON.parse(text);
+  const content = target.messagesApi
+    ? answer?.content?.[0]?.text
+    : answer?.choices?.[0]?.message?.content;
   return typeof content === "string" ? null : `no message content in ${text.slice(0, 300)}`;
 }
 
@@ -57,11 +61,12 @@ export async function fetchLoad(
   o: FetchLoadOptions,
 ): Promise<FetchLoadResult> {
   const timeoutMs = o.timeoutMs ?? 10000;
-  const total = o.requests + o.streams;
+  const streams = target.noStreams ? 0 : o.streams;
+  const total = o.requests + streams;
   // Spread the streams through the run rather than bunching them at one end.
-  const every = o.streams > 0 ? Math.max(1, Math.floor(total / o.streams)) : Infinity;
+  const every = streams > 0 ? Math.max(1, Math.floor(total / streams)) : Infinity;
   const jobs: ("plain" | "stream")[] = [];
-  let streamsLeft = o.streams;
+  let streamsLeft = streams;
   for (let i = 0; i < total; i++) {
     const stream = streamsLeft > 0 &&
       (i % every === every - 1 || total - i <= streamsLeft);

@@ -66,7 +66,7 @@ export async function measureLoad(
     runWrk({
       url: t.url,
       headers: t.headers,
-      body: BODY,
+      body: t.body ?? BODY,
       connections,
       durationS,
       keepDistribution: connections === 1,

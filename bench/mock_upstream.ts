@@ -11,8 +11,12 @@
  * content chunks 50 ms apart. Requests must carry `Authorization: Bearer
  * sk-bench`, which checks that a proxy sends its own provider key.
  *
- * `GET /__bench/served` answers how many chat completions it has served
- * (`{"served": N}`), so a measurement can count what reached the upstream.
+ * `POST /v1/messages` is Anthropic's Messages API, not streamed: one
+ * precomputed message (the same text and usage as the chat completion), for
+ * Sidecar's anthropic backends, which send their key as `x-api-key: sk-bench`.
+ *
+ * `GET /__bench/served` answers how many chat completions and messages it has
+ * served (`{"served": N}`), so a measurement can count what reached the upstream.
  *
  * Run alone: `deno run --allow-net bench/mock_upstream.ts [--port N]`.
  */
@@ -30,8 +34,11 @@ export interface MockOptions {
 /** The upstream key every proxy in the benchmark is configured with. */
 export const MOCK_API_KEY = "sk-bench";
 
-/** Where the mock says how many chat completions it has served. */
+/** Where the mock says how many chat completions and messages it has served. */
 export const SERVED_PATH = "/__bench/served";
+
+/** Anthropic's Messages endpoint (an anthropic backend's base URL is the host root). */
+export const MESSAGES_PATH = "/v1/messages";
 
 const encoder = new TextEncoder();
 const STREAM_SHAPE = /-s(\d+)-d(\d+)/;
@@ -52,6 +59,24 @@ const COMPLETION = encoder.encode(JSON.stringify({
   usage: { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 },
 }));
 
+/** A Messages answer as the API writes it, with the chat completion's text and usage. */
+const MESSAGE = encoder.encode(JSON.stringify({
+  id: "msg_bench",
+  type: "message",
+  role: "assistant",
+  model: "bench-mock",
+  content: [{ type: "text", text: "Hello from the benchmark mock upstream." }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: {
+    input_tokens: 12,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: 8,
+    service_tier: "standard",
+  },
+}));
+
 const JSON_HEADERS = { "content-type": "application/json" };
 const SSE_HEADERS = {
   "content-type": "text/event-stream",
@@ -65,6 +90,14 @@ function errorResponse(
 ): Response {
   return new Response(
     JSON.stringify({ error: { message, type, param: null, code: null } }),
+    { status, headers: JSON_HEADERS },
+  );
+}
+
+/** An error in Anthropic's shape. */
+function anthropicError(status: number, message: string, type: string): Response {
+  return new Response(
+    JSON.stringify({ type: "error", error: { type, message } }),
     { status, headers: JSON_HEADERS },
   );
 }
@@ -132,8 +165,24 @@ export function createMockHandler(
 ): (req: Request) => Promise<Response> {
   const defaultChunks = options.streamChunks ?? 10;
   const defaultDelay = options.chunkDelayMs ?? 0;
-  const expectedAuth = `Bearer ${options.apiKey ?? MOCK_API_KEY}`;
+  const apiKey = options.apiKey ?? MOCK_API_KEY;
+  const expectedAuth = `Bearer ${apiKey}`;
   let served = 0;
+
+  /** A Messages request: its key checked and its body read, as the chat path does. */
+  const message = async (req: Request): Promise<Response> => {
+    if (req.headers.get("x-api-key") !== apiKey) {
+      await req.body?.cancel();
+      return anthropicError(401, "invalid x-api-key", "authentication_error");
+    }
+    try {
+      await req.json();
+    } catch {
+      return anthropicError(400, "Malformed JSON body", "invalid_request_error");
+    }
+    served++;
+    return new Response(MESSAGE, { headers: JSON_HEADERS });
+  };
 
   return async (req: Request): Promise<Response> => {
     const path = new URL(req.url).pathname;
@@ -152,6 +201,7 @@ export function createMockHandler(
         "invalid_request_error",
       );
     }
+    if (req.method === "POST" && path === MESSAGES_PATH) return await message(req);
     if (req.method !== "POST" || !path.endsWith("/chat/completions")) {
       return errorResponse(
         404,

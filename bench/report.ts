@@ -7,8 +7,10 @@
  * (default: the latest full run, else the latest quick run).
  */
 
+import { anthropicTable } from "./report_anthropic.ts";
 import { baselineTable, checksTable, headline } from "./report_checks.ts";
 import { fmtPct } from "./report_format.ts";
+import { governedTable } from "./report_governed.ts";
 import { redisTable } from "./report_redis.ts";
 import {
   addedLatencyTable,
@@ -76,6 +78,8 @@ export function renderTables(r: RunResults): string {
     ...checksTable(r),
     ...baselineTable(r),
     ...redisTable(r),
+    ...governedTable(r),
+    ...anthropicTable(r),
     "### Throughput and latency (non-streaming chat completions)",
     "",
     ...loadTables(r),

@@ -80,6 +80,8 @@ export function streamingTable(r: RunResults): string[] {
   ];
   for (const t of r.targets) {
     if (!t.available || !t.ttfb) {
+      // A configuration measured without streams (on the mock's Messages API) has no row.
+      if (t.available) continue;
       out.push(unavailableRow(t, 9));
       continue;
     }

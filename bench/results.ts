@@ -3,6 +3,7 @@
 import type { ClusterLimitResult } from "./cluster_limit.ts";
 import type { CpuUse } from "./cpu.ts";
 import type { FetchLoadResult } from "./fetch_load.ts";
+import type { KeyAudit } from "./key_audit.ts";
 import type { SoakResult } from "./soak.ts";
 import type { ConcurrentResult, GapResult, TtfbResult } from "./stream_probe.ts";
 import type { WrkResult } from "./wrk.ts";
@@ -62,6 +63,8 @@ export interface TargetResult {
   gaps?: GapResult;
   concurrent?: ConcurrentResult;
   soak?: SoakResult;
+  /** The governed key as Sidecar's records have it after the load (`sidecar_governed`). */
+  keyAudit?: KeyAudit;
   /** For a passthrough variant of the client study: what it isolates. */
   about?: string;
 }

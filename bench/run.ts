@@ -26,6 +26,8 @@ import { describeMachine } from "./machine.ts";
 import { VARIANTS } from "./passthrough_variants.ts";
 import { MissingTool } from "./redis_server.ts";
 import { updateResultsMd } from "./report.ts";
+import { anthropicSummary } from "./report_anthropic.ts";
+import { governedSummary } from "./report_governed.ts";
 import { redisSummary } from "./report_redis.ts";
 import { tailHistogram } from "./report_tail.ts";
 import type { RunResults, TargetResult } from "./results.ts";
@@ -128,6 +130,7 @@ async function main(): Promise<number> {
       }
       row.available = row.smoke.failed === 0;
     }
+    if (flags.mode === "smoke") await auditKeys(running, results, log);
 
     if (flags.mode !== "smoke") {
       const live = flags.targets.flatMap((id) => running.get(id) ?? []);
@@ -147,8 +150,10 @@ async function main(): Promise<number> {
       for (const row of results.targets) {
         if (load.has(row.id)) row.load = load.get(row.id);
       }
+      // Before the streaming probes, so the key's records are those of the checks and the load.
+      await auditKeys(running, results, log);
 
-      for (const t of live) {
+      for (const t of live.filter((t) => !t.noStreams)) {
         const row = results.targets.find((r) => r.id === t.id)!;
         log(`${t.id}: streaming probes`);
         row.ttfb = await probeTtfb(t, settings.ttfbStreams);
@@ -286,6 +291,25 @@ async function main(): Promise<number> {
   return flags.mode === "smoke" && smokeFailed ? 1 : 0;
 }
 
+/** Reads each audited key (the governed configuration's) into its row. */
+async function auditKeys(
+  running: Map<string, Target>,
+  results: RunResults,
+  log: (msg: string) => void,
+): Promise<void> {
+  for (const [id, t] of running) {
+    const row = results.targets.find((r) => r.id === id);
+    if (!t.audit || !row) continue;
+    row.keyAudit = await t.audit();
+    const a = row.keyAudit;
+    log(
+      `${id}: key spent $${a.spendUsd.toFixed(6)} over ${a.requests} recorded requests ` +
+        `(cost $${a.costUsd?.toFixed(6)}, $${a.reservedUsd} reserved); ` +
+        `${a.refusal.model}: ${a.refusal.status} ${a.refusal.code}`,
+    );
+  }
+}
+
 function printSummary(r: RunResults): void {
   for (const t of r.targets) {
     if (!t.available) {
@@ -307,6 +331,8 @@ function printSummary(r: RunResults): void {
     console.log(parts.join(" | "));
   }
   for (const line of redisSummary(r)) console.log(line);
+  for (const line of governedSummary(r)) console.log(line);
+  for (const line of anthropicSummary(r)) console.log(line);
 }
 
 if (import.meta.main) {

@@ -58,6 +58,26 @@ export const MODES: Record<Mode, ModeSettings> = {
  */
 export const REDIS_PAIR = { inProcess: "sidecar", redis: "sidecar_redis" } as const;
 
+/**
+ * A governed key against an ungoverned one: `sidecar_governed` is `sidecar`
+ * with its client key made with a policy (a models allowlist, an rpm_limit
+ * and a monthly budget, none of which binds) and the bench model priced, so
+ * every request is admitted, reserved and settled at a real cost.
+ */
+export const GOVERNED_PAIR = { ungoverned: "sidecar", governed: "sidecar_governed" } as const;
+
+/**
+ * The Anthropic configurations against `sidecar`: the same Sidecar and key,
+ * its one backend `api: "anthropic"` on the mock's Messages API.
+ * `sidecar_messages` is sent Messages requests (passed through);
+ * `sidecar_translated` chat completions (translated both ways).
+ */
+export const ANTHROPIC_SET = {
+  openai: "sidecar",
+  messages: "sidecar_messages",
+  translated: "sidecar_translated",
+} as const;
+
 /** Every configuration, in table order. */
 export const ALL_TARGETS = [
   "direct",
@@ -65,13 +85,25 @@ export const ALL_TARGETS = [
   "passthrough",
   "sidecar",
   REDIS_PAIR.redis,
+  GOVERNED_PAIR.governed,
+  ANTHROPIC_SET.messages,
+  ANTHROPIC_SET.translated,
   "sidecar_3x3",
   "portkey",
 ];
 /** Sidecar from the `--baseline` checkout. */
 export const BASELINE_TARGET = "sidecar_baseline";
 /** The smoke mode's configurations: none needs wrk, nginx or Portkey (Redis mode: redis-server). */
-export const SMOKE_TARGETS = ["direct", "passthrough", "sidecar", REDIS_PAIR.redis, "sidecar_3x3"];
+export const SMOKE_TARGETS = [
+  "direct",
+  "passthrough",
+  "sidecar",
+  REDIS_PAIR.redis,
+  GOVERNED_PAIR.governed,
+  ANTHROPIC_SET.messages,
+  ANTHROPIC_SET.translated,
+  "sidecar_3x3",
+];
 /** Soaked configurations: Sidecar, and the bare passthrough as the control. */
 export const SOAK_TARGETS = ["sidecar", "passthrough"];
 /** Connection counts of the upstream-client study. */
@@ -86,6 +118,9 @@ export const LABELS: Record<string, string> = {
   sidecar_3x3: "Sidecar, 3 pools × 3 backends",
   sidecar_baseline: "Sidecar, 1 backend, baseline tree",
   sidecar_redis: "Sidecar, 1 backend, Redis mode",
+  sidecar_governed: "Sidecar, 1 backend, governed key",
+  sidecar_messages: "Sidecar, Messages to an anthropic backend",
+  sidecar_translated: "Sidecar, chat completions to an anthropic backend",
   portkey: "Portkey gateway (Node)",
 };
 
@@ -94,6 +129,13 @@ export const BODY = JSON.stringify({
   model: "bench",
   messages: [{ role: "user", content: "Say hello." }],
   max_tokens: 16,
+});
+
+/** `BODY` as a Messages request: what `sidecar_messages`'s load runs send. */
+export const MESSAGES_BODY = JSON.stringify({
+  model: "bench",
+  max_tokens: 16,
+  messages: [{ role: "user", content: "Say hello." }],
 });
 
 /** The short stream the soak mixes in. */

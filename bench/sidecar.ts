@@ -4,10 +4,12 @@
  * the mock, rate limits set out of the way: every backend has an
  * `rpm_limit` (1,000,000) that a run never reaches, so every request still
  * takes a token from its bucket (in Redis mode, from the lease of the
- * cluster's bucket).
+ * cluster's bucket). Options give the client key a policy, add prices, or
+ * make the backends `anthropic` ones on the mock's Messages API.
  */
 
 import { spawnChild } from "./child.ts";
+import { auditKey } from "./key_audit.ts";
 import { MOCK_API_KEY } from "./mock_upstream.ts";
 import { CHAT_PATH, type Target } from "./target.ts";
 
@@ -66,23 +68,37 @@ async function admin(
   token: string,
   path: string,
   body: unknown,
+  method: "POST" | "PUT" | "GET" = "POST",
 ): Promise<unknown> {
   const res = await fetch(base + path, {
-    method: "POST",
+    method,
     headers: {
       authorization: `Bearer ${token}`,
       "content-type": "application/json",
     },
-    body: JSON.stringify(body),
+    ...(method !== "GET" && { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(10000),
   });
   const text = await res.text();
   if (!res.ok) {
     throw new Error(
-      `POST ${path} answered ${res.status}: ${text.slice(0, 500)}`,
+      `${method} ${path} answered ${res.status}: ${text.slice(0, 500)}`,
     );
   }
   return text ? JSON.parse(text) : null;
+}
+
+/** Adds `entries` to the price table, keeping the entries it has (a new database's default table). */
+async function addPrices(
+  base: string,
+  token: string,
+  entries: Record<string, unknown>[],
+): Promise<void> {
+  const table = await admin(base, token, "/api/prices", undefined, "GET") as {
+    data: Record<string, unknown>[];
+  };
+  const kept = table.data.map(({ managed: _, ...entry }) => entry);
+  await admin(base, token, "/api/prices", { prices: [...kept, ...entries] }, "PUT");
 }
 
 /** Options of {@link startSidecar}. */
@@ -104,6 +120,18 @@ export interface SidecarOptions {
   entry?: string;
   /** Sees every line Sidecar prints (V8's GC trace, for the tail study). */
   onLine?: (line: string) => void;
+  /**
+   * The client key's policy (docs/keys.md; `sidecar_governed`): the key must
+   * then be made, and the target can audit it. @default none, a key without limits
+   */
+  keyPolicy?: Record<string, unknown>;
+  /** Entries added to the price table (docs/api.md, Prices). */
+  prices?: Record<string, unknown>[];
+  /**
+   * The backends' `api`; `anthropic` points them at the mock's host root,
+   * where its Messages API is. @default "openai", at the mock's `/v1`
+   */
+  backendApi?: "openai" | "anthropic";
 }
 
 /** The id and table name of a Sidecar configuration. */
@@ -180,11 +208,13 @@ export async function startSidecar(
         priority: pool.priority,
       });
     }
+    const anthropic = o.backendApi === "anthropic";
     for (const b of plan.backends) {
       await admin(base, token, "/api/backends", {
         id: b.id,
         name: b.id,
-        base_url: `${mockUrl}/v1`,
+        // `api` only when not the default, so a --baseline checkout from before it still starts.
+        ...(anthropic ? { api: "anthropic", base_url: mockUrl } : { base_url: `${mockUrl}/v1` }),
         api_key: MOCK_API_KEY,
         pool_id: b.pool,
         models: ["*"],
@@ -192,17 +222,26 @@ export async function startSidecar(
         rpm_limit: o.rpmLimit ?? 1_000_000,
       });
     }
-    // A client key exercises the normal key lookup; the admin token is the fallback.
+    if (o.prices) await addPrices(base, token, o.prices);
+    // A client key exercises the normal key lookup; the admin token is the fallback,
+    // except for a key with a policy, which the admin token would not be held to.
     let clientKey = token;
+    let keyId = "";
     try {
       const created = await admin(base, token, "/api/keys", {
         name: "bench",
+        ...o.keyPolicy,
       }) as {
-        data?: { key?: unknown };
+        data?: { key?: unknown; id?: unknown };
       };
       if (typeof created?.data?.key === "string") clientKey = created.data.key;
-    } catch {
+      if (typeof created?.data?.id === "string") keyId = created.data.id;
+    } catch (e) {
+      if (o.keyPolicy) throw e;
       // Keep the admin token, which the contract accepts as a client key too.
+    }
+    if (o.keyPolicy && (clientKey === token || !keyId)) {
+      throw new Error("POST /api/keys answered no key id and secret for the governed key");
     }
     const redisEnv = o.redisUrl !== undefined ? `SIDECAR_REDIS_URL=${o.redisUrl} ` : "";
     const target: Target = {
@@ -211,6 +250,9 @@ export async function startSidecar(
       headers: { authorization: `Bearer ${clientKey}` },
       pid: child.pid,
       command: `${redisEnv}SIDECAR_ADMIN_TOKEN=… SIDECAR_LOG_LEVEL=warn ${child.command}`,
+      ...(o.keyPolicy && {
+        audit: () => auditKey({ base, adminToken: token, keyId, clientKey }),
+      }),
       stop,
     };
     return target;

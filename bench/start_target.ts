@@ -5,6 +5,7 @@ import { findNginx, startNginx } from "./nginx.ts";
 import { ensurePortkeyInstalled, startPortkey } from "./portkey.ts";
 import { startRedisServer } from "./redis_server.ts";
 import { sidecarPresent, startSidecar } from "./sidecar.ts";
+import { startSidecarVariant } from "./sidecar_variants.ts";
 import { directTarget, startPassthrough, type Target } from "./target.ts";
 
 /** Starts configuration `id` in front of `mock`; throws with the reason when it cannot run here. */
@@ -34,6 +35,11 @@ export async function startTarget(
     case "sidecar_redis":
       if (!(await sidecarPresent())) throw new Error("main.ts does not exist yet");
       return await startSidecarOnRedis(mock.url);
+    case "sidecar_governed":
+    case "sidecar_messages":
+    case "sidecar_translated":
+      if (!(await sidecarPresent())) throw new Error("main.ts does not exist yet");
+      return await startSidecarVariant(id, mock);
     case "portkey":
       await ensurePortkeyInstalled(log);
       return await startPortkey(mock.url);

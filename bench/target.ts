@@ -4,6 +4,7 @@
  */
 
 import { type Child, spawnChild } from "./child.ts";
+import type { KeyAudit } from "./key_audit.ts";
 import { MOCK_API_KEY } from "./mock_upstream.ts";
 
 /** The proxied endpoint every target is measured on. */
@@ -15,7 +16,7 @@ export interface Target {
   id: string;
   /** Human name for the tables. */
   label: string;
-  /** Full URL of the chat completions endpoint. */
+  /** Full URL of the endpoint measured: chat completions (Messages for `sidecar_messages`). */
   url: string;
   /** Headers every request to it carries (auth, provider routing). */
   headers: Record<string, string>;
@@ -29,6 +30,17 @@ export interface Target {
   companionPids?: number[];
   /** The command line that started it, for the record. */
   command: string;
+  /** The non-stream request of every load run and check. @default settings.ts `BODY` */
+  body?: string;
+  /** Answers in the Messages API's shape (content blocks), not a chat completion's. */
+  messagesApi?: boolean;
+  /**
+   * Measured without streams (the mock's Messages API answers whole): no
+   * stream checks or streaming probes.
+   */
+  noStreams?: boolean;
+  /** What Sidecar's own records say its client key did, read after the load (`sidecar_governed`). */
+  audit?(): Promise<KeyAudit>;
   stop(): Promise<void>;
 }
 

@@ -1,7 +1,8 @@
 /**
  * @module The benchmark's smoke mode as a test: direct, the bare Deno
  * passthrough and Sidecar (when it starts) each take a few hundred checked
- * requests, and every one must succeed. No wrk, nginx or Portkey needed.
+ * requests, and every one must succeed; the governed key's audit must show
+ * its budget spent and its allowlist applied. No wrk, nginx or Portkey needed.
  */
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -11,6 +12,7 @@ interface SmokeTarget {
   available: boolean;
   reason?: string;
   smoke?: { requests: number; ok: number; failed: number; failures: string[] };
+  keyAudit?: { spendUsd: number; requests: number; refusal: { status: number; code: string } };
 }
 
 Deno.test("bench --smoke: every request to every available target succeeds", async () => {
@@ -46,6 +48,17 @@ Deno.test("bench --smoke: every request to every available target succeeds", asy
       if (!t.smoke) continue; // Sidecar that did not start: reported, not a failure here.
       if (t.smoke.failed !== 0 || t.smoke.ok !== t.smoke.requests) {
         throw new Error(`"${t.id}": ${t.smoke.failed} failed: ${t.smoke.failures.join(" | ")}`);
+      }
+    }
+    // The governed key's requests went through its allowlist and budget.
+    const governed = byId.get("sidecar_governed");
+    if (governed?.available) {
+      const a = governed.keyAudit;
+      if (!a || !(a.spendUsd > 0) || a.requests < governed.smoke!.ok) {
+        throw new Error(`"sidecar_governed": its budget did not count: ${JSON.stringify(a)}`);
+      }
+      if (a.refusal.status !== 403 || a.refusal.code !== "model_not_allowed") {
+        throw new Error(`"sidecar_governed": allowlist not applied: ${JSON.stringify(a.refusal)}`);
       }
     }
     if (run.code !== 0) throw new Error(`bench --smoke exited with ${run.code}:\n${log}`);

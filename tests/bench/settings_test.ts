@@ -1,6 +1,15 @@
 /** @module Tests of the benchmark's flag parsing. */
 import assert from "node:assert/strict";
-import { BASELINE_TARGET, parseFlags, REDIS_PAIR } from "../../bench/settings.ts";
+import {
+  ANTHROPIC_SET,
+  BASELINE_TARGET,
+  BODY,
+  GOVERNED_PAIR,
+  LABELS,
+  MESSAGES_BODY,
+  parseFlags,
+  REDIS_PAIR,
+} from "../../bench/settings.ts";
 
 Deno.test("parseFlags() --baseline measures the baseline checkout right after this tree's Sidecar", () => {
   const flags = parseFlags([
@@ -42,4 +51,27 @@ Deno.test("parseFlags() runs the cluster limit when Redis mode is measured, unle
   assert.equal(parseFlags(["--quick", "--targets=sidecar"]).cluster, false);
   assert.equal(parseFlags(["--quick", "--targets=sidecar", "--cluster"]).cluster, true);
   assert.equal(parseFlags(["--smoke", "--cluster"]).cluster, false);
+});
+
+Deno.test("parseFlags() measures the governed key and the Anthropic configurations by default, and on their own", () => {
+  const added = [GOVERNED_PAIR.governed, ANTHROPIC_SET.messages, ANTHROPIC_SET.translated];
+  for (const mode of [["--quick"], [], ["--smoke"]]) {
+    const targets = parseFlags(mode).targets;
+    for (const id of [...added, "sidecar"]) assert.ok(targets.includes(id), `${mode}: ${id}`);
+  }
+  assert.deepEqual(parseFlags([`--quick`, `--targets=sidecar,${added.join(",")}`]).targets, [
+    "sidecar",
+    ...added,
+  ]);
+  for (const id of added) assert.ok(LABELS[id], id);
+});
+
+Deno.test("MESSAGES_BODY is BODY as a Messages request: the same model, message and max_tokens", () => {
+  const chat = JSON.parse(BODY);
+  const messages = JSON.parse(MESSAGES_BODY);
+  assert.deepEqual(messages, {
+    model: chat.model,
+    max_tokens: chat.max_tokens,
+    messages: chat.messages,
+  });
 });
