@@ -1,47 +1,84 @@
 /**
  * @module request_writer_worker
  * The request writer's thread: its own SQLite connection, one transaction
- * per batch of request records, purges of old records, and the WAL
- * checkpoints (the WAL is mostly these records; copying it into the file
- * must not stall the event loop either). Messages are handled in order and
- * each one's sequence number is published when it is done, so a number
- * seen by the main thread means everything sent up to it is committed.
+ * per batch of request records taken from the shared ring (on its own timer,
+ * or when asked), purges of old records, and the WAL checkpoints (the WAL
+ * is mostly these records; copying it into the file must not stall the
+ * event loop either). Messages are handled in order, each after taking the
+ * records written before it, and each one's sequence number is published
+ * when it is done, so a number seen by the main thread means everything
+ * added before it is committed.
  */
 /// <reference lib="deno.worker" />
 import type { DatabaseSync } from "node:sqlite";
 import { dumpPhases, mark, PHASE } from "../phase_trace.ts";
 import { openConnection, transaction } from "./database.ts";
 import { createRequestRepo, type RequestEntry } from "./request_repo.ts";
-import type { FromWriter, ToWriter } from "./request_writer_protocol.ts";
+import { type FromWriter, type ToWriter, WORD } from "./request_writer_protocol.ts";
 
 let db: DatabaseSync | undefined;
 let repo: ReturnType<typeof createRequestRepo> | undefined;
-let done: Int32Array | undefined;
+let control: Int32Array | undefined;
+let ring: Uint8Array | undefined;
+const utf8 = new TextDecoder();
 
 function report(message: string, dropped: number): void {
   self.postMessage({ kind: "failed", message, dropped } satisfies FromWriter);
 }
 
+/** Takes the records written so far out of the ring and commits them in one transaction. */
+function drain(): void {
+  if (!control || !ring) return;
+  const written = Atomics.load(control, WORD.written);
+  const read = Atomics.load(control, WORD.read);
+  const n = (written - read) | 0;
+  if (n <= 0) return;
+  const at = (read >>> 0) % ring.length;
+  // Copied out first: a decoder takes no view of shared memory.
+  const bytes = at + n <= ring.length
+    ? ring.slice(at, at + n)
+    : concat(ring.slice(at), ring.slice(0, n - (ring.length - at)));
+  const lines = utf8.decode(bytes).split("\n");
+  lines.pop(); // after the last record's end
+  try {
+    const rows = lines.map((l) => JSON.parse(l) as RequestEntry);
+    if (!db || !repo) throw new Error("the request writer's database did not open");
+    mark(PHASE.writerInsert);
+    transaction(db, () => {
+      for (const row of rows) repo!.insert(row);
+    });
+    mark(PHASE.writerInsertEnd);
+  } catch (err) {
+    // A failed batch is dropped and reported; the writer keeps serving the next ones.
+    report(err instanceof Error ? err.message : String(err), lines.length);
+  } finally {
+    Atomics.store(control, WORD.read, written);
+    Atomics.notify(control, WORD.read);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 self.onmessage = (e: MessageEvent<ToWriter>) => {
   const m = e.data;
-  let rows: RequestEntry[] = [];
   try {
+    if (m.kind === "open") {
+      control = new Int32Array(m.control);
+      ring = new Uint8Array(m.ring);
+      db = openConnection(m.path);
+      repo = createRequestRepo(db);
+      setInterval(drain, m.drainMs);
+      return;
+    }
+    drain();
     switch (m.kind) {
-      case "open":
-        done = new Int32Array(m.done);
-        db = openConnection(m.path);
-        repo = createRequestRepo(db);
+      case "drain":
         return;
-      case "insert": {
-        rows = JSON.parse(m.rows) as RequestEntry[];
-        if (!db || !repo) throw new Error("the request writer's database did not open");
-        mark(PHASE.writerInsert);
-        transaction(db, () => {
-          for (const row of rows) repo!.insert(row);
-        });
-        mark(PHASE.writerInsertEnd);
-        return;
-      }
       case "purge":
         repo?.purge(m.before);
         return;
@@ -58,12 +95,11 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
         return;
     }
   } catch (err) {
-    // A failed batch is dropped and reported; the writer keeps serving the next ones.
-    report(err instanceof Error ? err.message : String(err), rows.length);
+    report(err instanceof Error ? err.message : String(err), 0);
   } finally {
-    if (done) {
-      Atomics.store(done, 0, m.seq);
-      Atomics.notify(done, 0);
+    if (control) {
+      Atomics.store(control, WORD.done, m.seq);
+      Atomics.notify(control, WORD.done);
     }
   }
 };

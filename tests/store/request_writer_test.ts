@@ -1,10 +1,12 @@
 /**
  * @module request_writer_test
  * The request writer on a real SQLite file and a real worker thread: records
- * reach the table once flushed (and not before the batch is posted), a full
- * batch posts itself, a thread that falls behind is waited for, purge runs
- * on the thread, a failed batch is reported and the writer goes on, close()
- * flushes, and records for an in-memory database are reported as dropped.
+ * reach the table once flushed (and not before), a full batch is taken at
+ * once, the thread takes them on its own timer too, a full ring waits for
+ * the thread (wrapping around it many times), long records and any UTF-8
+ * cross intact, purge runs on the thread, a failed batch is reported and the
+ * writer goes on, close() flushes, and records for an in-memory database are
+ * reported as dropped.
  */
 import assert from "node:assert/strict";
 import { openDatabase } from "../../src/store/database.ts";
@@ -64,19 +66,49 @@ Deno.test("RequestWriter posts a full batch at once, without waiting for its tim
 
 Deno.test("RequestWriter waits for a thread that falls behind instead of queueing without bound", () => {
   using t = tempStore();
-  const w = new RequestWriter(t.path, { intervalMs: NEVER, maxBatch: 1, maxBacklog: 4 });
+  // A ring of 1 KiB holds two or three records; the thread is never asked until it is full.
+  const w = new RequestWriter(t.path, { intervalMs: NEVER, ringBytes: 1024 });
   try {
-    // One batch per record, posted far faster than a thread that is still
-    // starting up can insert them.
     let worst = 0;
     for (let i = 0; i < 60; i++) {
       w.add(entry(`r${String(i).padStart(2, "0")}`));
       worst = Math.max(worst, w.backlog);
     }
-    assert.ok(worst <= 4, `the thread fell ${worst} messages behind`);
+    assert.ok(worst > 0 && worst <= 1024, `${worst} bytes waited in the ring`);
     w.flush();
     assert.equal(w.backlog, 0);
     assert.equal(ids(t).length, 60, "a record was dropped");
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("RequestWriter's thread takes the records on its own timer", async () => {
+  using t = tempStore();
+  const w = new RequestWriter(t.path, { intervalMs: 20 });
+  try {
+    w.add(entry("r1"));
+    w.add(entry("r2"));
+    // No flush(): the thread's timer must find them.
+    for (let i = 0; i < 200 && ids(t).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(ids(t), ["r1", "r2"]);
+    assert.equal(w.backlog, 0);
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("RequestWriter carries records whose JSON is longer than its scratch buffer, and any UTF-8", () => {
+  using t = tempStore();
+  const w = new RequestWriter(t.path, { intervalMs: NEVER, ringBytes: 256 * 1024 });
+  try {
+    const long = requestEntry({ id: "long", ts: T0, error: "é€😀".repeat(10_000) });
+    w.add(long);
+    w.add(entry("after"));
+    w.flush();
+    assert.deepEqual(ids(t), ["after", "long"]);
+    const row = t.store.requests.list(10).find((r) => r.id === "long");
+    assert.equal(row?.error, long.error);
   } finally {
     w.close();
   }
