@@ -106,7 +106,7 @@ const PAIRS: Record<number, string> = {
   [PHASE.deadlineSweep]: "deadline sweep",
   [PHASE.connectionSweep]: "connection sweep",
   [PHASE.hangUpWatch]: "hang-up watch",
-  [PHASE.writerPost]: "record hand-over",
+  [PHASE.writerPost]: "record hand-over (a wait for ring room)",
   [PHASE.logLine]: "log line",
   [PHASE.writeQueueFlush]: "write queue flush",
   [PHASE.writerInsert]: "writer thread: insert",

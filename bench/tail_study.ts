@@ -54,6 +54,8 @@ interface Variant {
   kind: "sidecar" | "passthrough" | "direct" | "checkout";
   /** For a checkout: its directory (Sidecar runs from its own main.ts). */
   root?: string;
+  /** For a passthrough: one of passthrough_variants.ts's instead of passthrough.ts. */
+  passthroughVariant?: string;
   /** BENCH_TAIL_OFF for tail_suspects.ts. */
   off?: string;
   env?: Record<string, string>;
@@ -63,6 +65,12 @@ interface Variant {
 const VARIANTS: Record<string, Variant> = {
   direct: { about: "wrk straight to the mock", kind: "direct" },
   passthrough: { about: "bare Deno fetch passthrough", kind: "passthrough" },
+  "passthrough-parsed": {
+    about:
+      "the minimal gateway: the request read with bytes(), never as a stream; answer read whole",
+    kind: "passthrough",
+    passthroughVariant: "fetch-parsed",
+  },
   sidecar: { about: "Sidecar as the bench runs it (log level warn)", kind: "sidecar" },
   "writer-off": {
     about: "request records dropped: no hand-over, no writer thread",
@@ -217,6 +225,10 @@ async function startVariant(
     const target = await startPassthrough(mock.url, {
       id: name,
       label: v.about,
+      ...(v.passthroughVariant && {
+        script: "passthrough_variants.ts",
+        args: ["--variant", v.passthroughVariant],
+      }),
       denoFlags: ["--allow-write", v8, "--preload", `${benchDir}tail_preload.ts`],
       env: { SIDECAR_TRACE_PHASES: phaseFile },
       onLine,

@@ -84,7 +84,7 @@ Deno.test("backgroundSpans() pairs each start with its end and ignores request m
   ]);
   assert.deepEqual(backgroundSpans(d.marks).map((s) => [s.what, s.endUs - s.startUs]), [
     ["deadline sweep", 2000],
-    ["record hand-over", 500],
+    ["record hand-over (a wait for ring room)", 500],
   ]);
 });
 
