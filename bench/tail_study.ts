@@ -176,8 +176,11 @@ async function startTracedMock(
   const phaseFile = `${dir}/mock.phases`;
   const child = await spawnChild({
     name: "mock upstream (traced)",
-    cmd: Deno.execPath(),
+    // Line-buffered stdout: the mock runs through every variant, and each run reads its trace so far.
+    cmd: "stdbuf",
     args: [
+      "-oL",
+      Deno.execPath(),
       "run",
       "--no-config",
       "--allow-net",
