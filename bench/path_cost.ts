@@ -59,22 +59,37 @@ try {
   });
   if (!created.ok) throw new Error(await created.text());
   const key = (await (await rt.admin("POST", "/api/keys", { name: "bench" })).json()).data.key;
-  const request = () =>
+  // The governed key of the sidecar_governed target: every admission check
+  // runs (allowlist, rpm token, budget reservation) and a real cost settles.
+  const prices = (await (await rt.admin("GET", "/api/prices")).json()).data;
+  await rt.admin("PUT", "/api/prices", {
+    prices: [...prices, { model: "bench", input_per_mtok: 1, output_per_mtok: 2 }],
+  });
+  const governedKey = (await (await rt.admin("POST", "/api/keys", {
+    name: "governed",
+    models: ["bench", "bench-*"],
+    rpm_limit: 10_000_000,
+    budget_usd: 1_000_000,
+    budget_period: "month",
+  })).json()).data.key;
+  const request = (secret = key) =>
     new Request("http://127.0.0.1/v1/chat/completions", {
       method: "POST",
       headers: {
         "content-type": "application/json",
         "content-length": String(body.length),
-        authorization: `Bearer ${key}`,
+        authorization: `Bearer ${secret}`,
       },
       body,
     });
 
-  const sidecar = async () => {
-    const res = await rt.app.fetch(request());
+  const served = (secret: string) => async () => {
+    const res = await rt.app.fetch(request(secret));
     if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
     await res.bytes();
   };
+  const sidecar = served(key);
+  const governed = served(governedKey);
   const floor = async () => {
     const req = request();
     JSON.parse(utf8.decode(await req.bytes()));
@@ -95,7 +110,8 @@ try {
     return (performance.now() - t0) * 1000 / REQUESTS;
   };
   const results: Record<string, number> = {};
-  for (const [name, fn] of [["floor", floor], ["sidecar", sidecar]] as const) {
+  const paths = [["floor", floor], ["sidecar", sidecar], ["governed", governed]] as const;
+  for (const [name, fn] of paths) {
     await perRequestUs(fn); // warm-up: JIT and caches
     const runs: number[] = [];
     for (let i = 0; i < RUNS; i++) runs.push(await perRequestUs(fn));
@@ -109,6 +125,11 @@ try {
   console.log(
     `Sidecar's own path: +${(results.sidecar! - results.floor!).toFixed(1)} µs/request ` +
       `over the floor (${REQUESTS} requests, ${CONCURRENCY} at a time)`,
+  );
+  console.log(
+    `A governed key (allowlist, rpm, budget, priced): +${
+      (results.governed! - results.sidecar!).toFixed(1)
+    } µs/request over an ungoverned one`,
   );
 } finally {
   rt.deps.store.flush();

@@ -18,6 +18,8 @@ export class PriceBook {
   #table: readonly PriceEntry[] = [];
   // A backend's own prices, sorted once per list (a reload gives a backend a new list).
   #sorted = new WeakMap<readonly PriceEntry[], readonly PriceEntry[]>();
+  // Lookups by list (null: no entry matched), see #lookup.
+  #memos = new WeakMap<readonly PriceEntry[], Map<string, PriceEntry | null>>();
 
   constructor(entries: readonly PriceEntry[] = []) {
     this.set(entries);
@@ -45,12 +47,36 @@ export class PriceBook {
     upstreamModel: string,
     requestedModel: string,
   ): PriceEntry | undefined {
-    for (const list of [this.#own(backend), this.#table]) {
-      const found = findPrice(list, upstreamModel) ??
-        (requestedModel === upstreamModel ? undefined : findPrice(list, requestedModel));
-      if (found) return found;
+    const own = backend.prices.length === 0
+      ? undefined
+      : this.#lookup(this.#own(backend), upstreamModel, requestedModel);
+    return own ?? this.#lookup(this.#table, upstreamModel, requestedModel);
+  }
+
+  /**
+   * The entry of `list` for the pair of names, remembered per list: every
+   * request is priced when it ends (and a budgeted one before it is sent,
+   * once per candidate), and matching each of a table's globs in turn cost
+   * a governed request more than all its admission checks together. A new
+   * table or a backend's new prices are new lists, so nothing goes stale;
+   * client-chosen names are bounded like the router's candidate cache.
+   */
+  #lookup(
+    list: readonly PriceEntry[],
+    upstream: string,
+    requested: string,
+  ): PriceEntry | undefined {
+    let memo = this.#memos.get(list);
+    if (!memo) this.#memos.set(list, memo = new Map());
+    const key = requested === upstream ? upstream : `${upstream.length}:${upstream}${requested}`;
+    let found = memo.get(key);
+    if (found === undefined) {
+      found = findPrice(list, upstream) ??
+        (requested === upstream ? undefined : findPrice(list, requested)) ?? null;
+      if (memo.size >= MAX_REMEMBERED) memo.delete(memo.keys().next().value!);
+      memo.set(key, found);
     }
-    return undefined;
+    return found ?? undefined;
   }
 
   #own(backend: PricedBackend): readonly PriceEntry[] {
@@ -63,3 +89,6 @@ export class PriceBook {
     return sorted;
   }
 }
+
+/** Model-name pairs remembered per price list; far more than a deployment's models. */
+const MAX_REMEMBERED = 1024;
