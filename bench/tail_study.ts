@@ -15,10 +15,11 @@
  *
  * Run: `deno run -A bench/tail_study.ts [--seconds=10] [--rounds=2]
  * [--variants=sidecar,passthrough,writer-off,…] [--connections=1]
- * [--baseline=DIR] [--checkout=NAME=DIR …]` (`--list` names the variants;
- * a checkout, `git worktree add DIR <rev>`, is a variant of its own name,
- * `baseline` for `--baseline`, running that tree's main.ts). Output: bench/results/tail-study-<time>.json
- * and a summary on stdout. `--connections=32` runs plain wrk (no per-request
+ * [--baseline=DIR] [--checkout=NAME=DIR …] [--log-level=info]`
+ * (`--list` names the variants; a checkout, `git worktree add DIR <rev>`,
+ * is a variant of its own name, `baseline` for `--baseline`, running that
+ * tree's main.ts). Output: bench/results/tail-study-<time>.json and a
+ * summary on stdout. `--connections=32` runs plain wrk (no per-request
  * record, no phase split: requests overlap) for the p99 of each variant.
  */
 
@@ -133,6 +134,8 @@ interface Flags {
   out: string;
   /** Other checkouts (`git worktree add DIR <rev>`), each a variant of its own name. */
   checkouts: Record<string, string>;
+  /** SIDECAR_LOG_LEVEL of every Sidecar variant (a variant's own setting wins). @default warn */
+  logLevel: string;
 }
 
 function parseFlags(args: string[]): Flags {
@@ -152,6 +155,7 @@ function parseFlags(args: string[]): Flags {
   if (bad.length) throw new Error(`Unknown variant(s): ${bad.join(", ")} (--list names them)`);
   return {
     checkouts,
+    logLevel: value("log-level") ?? "warn",
     seconds: Number(value("seconds") ?? 10),
     rounds: Number(value("rounds") ?? 2),
     warmupS: Number(value("warmup") ?? 2),
@@ -203,6 +207,7 @@ async function startVariant(
   mock: Child,
   dir: string,
   round: number,
+  logLevel: string,
 ): Promise<Traced> {
   const v = VARIANTS[name]!;
   const gcLines: string[] = [];
@@ -241,7 +246,12 @@ async function startVariant(
   const target = await startSidecar(mock.url, "single", {
     denoFlags: [v8],
     ...(v.root ? { root: v.root } : { entry: `${benchDir}tail_suspects.ts` }),
-    env: { SIDECAR_TRACE_PHASES: phaseFile, BENCH_TAIL_OFF: v.off ?? "", ...v.env },
+    env: {
+      SIDECAR_TRACE_PHASES: phaseFile,
+      SIDECAR_LOG_LEVEL: logLevel,
+      BENCH_TAIL_OFF: v.off ?? "",
+      ...v.env,
+    },
     onLine,
   });
   return { target: { ...target, id: name, label: v.about }, gcLines, phaseFile };
@@ -439,7 +449,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= f.rounds; round++) {
       for (let i = 0; i < f.variants.length; i++) {
         const name = f.variants[(i + round - 1) % f.variants.length]!;
-        const traced = await startVariant(name, mock.child, dir, round);
+        const traced = await startVariant(name, mock.child, dir, round, f.logLevel);
         try {
           const run = await measure(name, traced, mockEvents, f, dir, round);
           runs.push(run);
