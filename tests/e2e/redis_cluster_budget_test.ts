@@ -12,6 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { periodStart } from "../../src/keys/budget_period.ts";
+import { clusterUp, sha256Hex, until } from "../helpers/cluster.ts";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
 import { adminCall, sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
@@ -32,19 +33,6 @@ const REAL_USD = (1 * 1 + 100 * 100) / 1e6;
 const BUDGET_USD = 10.5 * ESTIMATE_USD;
 
 type Obj = Record<string, unknown>;
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function chat(base: string, key: string): Promise<Response> {
   return fetch(`${base}/v1/chat/completions`, {
@@ -96,12 +84,7 @@ prices:
           dirs.map((dir) => SidecarProcess.start(dir, env, ["--config", config])),
         ),
       );
-      for (const s of sidecars) {
-        await until("the cluster", async () => {
-          const body = await (await fetch(`${s.url}/healthz`)).json();
-          return body.shared_state === "up" && body.replicas_alive === REPLICAS;
-        });
-      }
+      await clusterUp(sidecars, REPLICAS);
 
       const answers = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
         const replica = i % REPLICAS;

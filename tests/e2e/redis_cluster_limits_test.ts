@@ -8,6 +8,7 @@
  * the whole limit and the upstream receives about three times as much.
  */
 import assert from "node:assert/strict";
+import { clusterUp } from "../helpers/cluster.ts";
 import { type MockUpstream, startMockUpstream } from "../helpers/mock_upstream.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
 import { adminCall, sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
@@ -78,15 +79,8 @@ async function startCluster(
 ): Promise<SidecarProcess[]> {
   const env = sidecarEnv({ SIDECAR_ADMIN_TOKEN: TOKEN, SIDECAR_LOG_LEVEL: "warn", ...extraEnv });
   const sidecars = await Promise.all(dirs.map((dir) => SidecarProcess.start(dir, env)));
-  if (extraEnv.SIDECAR_REDIS_URL) {
-    // Every replica counts the others first, so each lease is sized for three.
-    for (const s of sidecars) {
-      await until(async () => {
-        const body = await (await fetch(`${s.url}/healthz`)).json();
-        return body.shared_state === "up" && body.replicas_alive === REPLICAS;
-      });
-    }
-  }
+  // Every replica counts the others first, so each lease is sized for three.
+  if (extraEnv.SIDECAR_REDIS_URL) await clusterUp(sidecars, REPLICAS);
   for (const s of sidecars) {
     const created = await adminCall(s.url, TOKEN, "POST", "/api/backends", {
       id: "b1",
@@ -99,14 +93,6 @@ async function startCluster(
     assert.equal(created.status, 201, JSON.stringify(created.json));
   }
   return sidecars;
-}
-
-async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("Timed out waiting for the cluster");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function withCluster(

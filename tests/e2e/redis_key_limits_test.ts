@@ -9,6 +9,7 @@
  * the key's own 429 with a Retry-After.
  */
 import assert from "node:assert/strict";
+import { clusterUp, sha256Hex } from "../helpers/cluster.ts";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
 import { sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
@@ -16,11 +17,6 @@ import { sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
 const KEY = "sk-sc-e2e-cluster-key-limits-0123456789abcdef";
 const RPM = 120;
 const REPLICAS = 3;
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 interface Tally {
   ok: number;
@@ -43,14 +39,6 @@ async function chat(base: string, tally: Tally): Promise<void> {
   else tally.other.push(`${res.status} ${text.slice(0, 200)}`);
   // A refused client backs off a little, so the load stays bounded.
   if (res.status !== 200) await new Promise((r) => setTimeout(r, 50));
-}
-
-async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("Timed out waiting for the cluster");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 Deno.test({
@@ -88,12 +76,7 @@ keys:
           dirs.map((dir) => SidecarProcess.start(dir, env, ["--config", config])),
         ),
       );
-      for (const s of sidecars) {
-        await until(async () => {
-          const body = await (await fetch(`${s.url}/healthz`)).json();
-          return body.shared_state === "up" && body.replicas_alive === REPLICAS;
-        });
-      }
+      await clusterUp(sidecars, REPLICAS);
 
       // Each lease is one token (2% of 120 over three replicas): all but
       // the first of these find it empty while the cluster holds ~120.
