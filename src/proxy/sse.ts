@@ -25,7 +25,9 @@ export interface SseEvent {
 const LF = 0x0a;
 const CR = 0x0d;
 const BOM = [0xef, 0xbb, 0xbf];
-const INITIAL_CAPACITY = 4096;
+// An event is a few hundred bytes; the buffer doubles for a bigger one. Each
+// open stream holds one, so this is per-stream memory.
+const INITIAL_CAPACITY = 1024;
 
 const encoder = new TextEncoder();
 // Not fatal: invalid UTF-8 becomes U+FFFD and JSON.parse then decides.
