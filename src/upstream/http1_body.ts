@@ -196,6 +196,19 @@ export class Http1Body {
   }
 }
 
+// The body behind each stream bodyStream made, for a reader that can take it directly.
+const bodies = new WeakMap<ReadableStream<Uint8Array>, Http1Body>();
+
+/**
+ * The body behind `stream` when it is one {@link bodyStream} made and
+ * nothing has read it yet. Reading the body itself skips the byte stream's
+ * machinery (a pull, a BYOB request and their promises for every chunk);
+ * an aborted request still ends such a read, as the connection is closed.
+ */
+export function unreadBody(stream: ReadableStream<Uint8Array>): Http1Body | undefined {
+  return stream.locked ? undefined : bodies.get(stream);
+}
+
 /** A body as a byte stream; `abort(reason)` errors it at once (the request's signal fired). */
 export function bodyStream(body: Http1Body): {
   stream: ReadableStream<Uint8Array>;
@@ -244,7 +257,9 @@ export function bodyStream(body: Http1Body): {
       body.cancel();
     },
   };
-  return { stream: new ReadableStream(source), abort: fail };
+  const stream = new ReadableStream(source);
+  bodies.set(stream, body);
+  return { stream, abort: fail };
 }
 
 function malformed(what: string): never {
