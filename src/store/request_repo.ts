@@ -5,6 +5,7 @@
  * (docs/accounting.md).
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { createRequestWrites } from "./request_writes.ts";
 import {
   type RequestRecord,
   RequestRow,
@@ -44,12 +45,7 @@ export type SeriesGroup = typeof SERIES_GROUPS[number];
 
 /** Insert, list, aggregate and purge request records. */
 export function createRequestRepo(db: DatabaseSync) {
-  const insert = db.prepare(
-    `INSERT INTO requests (id, ts, model, upstream_model, backend_id, pool_id, key_id, api,
-       status, outcome, stream, attempts, latency_ms, ttfb_ms, prompt_tokens, completion_tokens,
-       total_tokens, cost_usd, unpriced, usage_estimated, error)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const writes = createRequestWrites(db);
   // One statement per combination of filters used, made on first use: the
   // column names come from REQUEST_FILTER_FIELDS, every value is bound.
   const listings = new Map<string, StatementSync>();
@@ -65,7 +61,6 @@ export function createRequestRepo(db: DatabaseSync) {
     }
     return stmt;
   };
-  const purge = db.prepare("DELETE FROM requests WHERE ts < ?");
   const usage = new Map(
     USAGE_GROUPS.map((g) => [g, db.prepare(usageSql(GROUP_EXPR[g]))] as const),
   );
@@ -84,31 +79,7 @@ export function createRequestRepo(db: DatabaseSync) {
   );
 
   return {
-    insert(e: RequestEntry): void {
-      insert.run(
-        e.id,
-        e.ts,
-        e.model,
-        e.upstream_model,
-        e.backend_id,
-        e.pool_id,
-        e.key_id,
-        e.api,
-        e.status,
-        e.outcome,
-        e.stream ? 1 : 0,
-        JSON.stringify(e.attempts),
-        Math.round(e.latency_ms),
-        e.ttfb_ms === null ? null : Math.round(e.ttfb_ms),
-        e.prompt_tokens,
-        e.completion_tokens,
-        e.total_tokens,
-        e.cost_usd,
-        e.unpriced ? 1 : 0,
-        e.usage_estimated ? 1 : 0,
-        e.error,
-      );
-    },
+    insert: writes.insert,
     /** Newest first; `before` (epoch ms) pages backwards; `filter` keeps the matching ones. */
     list(limit: number, before?: number, filter: RequestFilter = {}): RequestRecord[] {
       const fields: string[] = REQUEST_FILTER_FIELDS.filter((f) => filter[f] !== undefined);
@@ -145,10 +116,7 @@ export function createRequestRepo(db: DatabaseSync) {
       };
       return SummaryRow.parse({ ...t, p50_latency_ms: rank(0.5), p95_latency_ms: rank(0.95) });
     },
-    /** Deletes records older than `before`; returns how many. */
-    purge(before: number): number {
-      return Number(purge.run(before).changes);
-    },
+    purge: writes.purge,
   };
 }
 export type RequestRepo = ReturnType<typeof createRequestRepo>;

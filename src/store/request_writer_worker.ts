@@ -12,12 +12,13 @@
 /// <reference lib="deno.worker" />
 import type { DatabaseSync } from "node:sqlite";
 import { dumpPhases, mark, PHASE } from "../phase_trace.ts";
-import { openConnection, transaction } from "./database.ts";
-import { createRequestRepo, type RequestEntry } from "./request_repo.ts";
+import { openConnection, transaction } from "./connection.ts";
+import type { RequestEntry } from "./request_repo.ts";
+import { createRequestWrites } from "./request_writes.ts";
 import { type FromWriter, type ToWriter, WORD } from "./request_writer_protocol.ts";
 
 let db: DatabaseSync | undefined;
-let repo: ReturnType<typeof createRequestRepo> | undefined;
+let repo: ReturnType<typeof createRequestWrites> | undefined;
 let control: Int32Array | undefined;
 let ring: Uint8Array | undefined;
 const utf8 = new TextDecoder();
@@ -83,7 +84,7 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
       control = new Int32Array(m.control);
       ring = new Uint8Array(m.ring);
       db = openConnection(m.path);
-      repo = createRequestRepo(db);
+      repo = createRequestWrites(db);
       setInterval(drain, m.drainMs);
       return;
     }

@@ -7,7 +7,7 @@ import { createAuthFailureRepo } from "./auth_failure_repo.ts";
 import { createBackendRepo } from "./backend_repo.ts";
 import { createClientKeyRepo } from "./client_key_repo.ts";
 import { createConfigRepo } from "./config_repo.ts";
-import { transaction } from "./database.ts";
+import { transaction } from "./connection.ts";
 import { createHealthRepo } from "./health_repo.ts";
 import { createKeySpendRepo } from "./key_spend_repo.ts";
 import { createMetaRepo } from "./meta_repo.ts";

@@ -6,7 +6,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { mark, PHASE } from "../phase_trace.ts";
-import { transaction } from "./database.ts";
+import { transaction } from "./connection.ts";
 
 /** Options of {@link WriteQueue}. */
 export interface WriteQueueOptions {

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { StartupError } from "../../src/errors.ts";
-import { openDatabase, transaction } from "../../src/store/database.ts";
+import { transaction } from "../../src/store/connection.ts";
+import { openDatabase } from "../../src/store/database.ts";
 import { startTestRuntime } from "../helpers/test_runtime.ts";
 import { backendFields, tempStore } from "./temp_store.ts";
 

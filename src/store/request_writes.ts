@@ -1,0 +1,52 @@
+/**
+ * @module request_writes
+ * The statements that write request records: the insert and the purge of
+ * old ones. Apart from the rest of request_repo.ts (listings and
+ * aggregates, read through zod row schemas) because the request writer's
+ * thread needs only these, and a module it imports costs its isolate
+ * memory.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import type { RequestEntry } from "./request_repo.ts";
+
+/** Inserts and purges request records on `db`. */
+export function createRequestWrites(db: DatabaseSync) {
+  const insert = db.prepare(
+    `INSERT INTO requests (id, ts, model, upstream_model, backend_id, pool_id, key_id, api,
+       status, outcome, stream, attempts, latency_ms, ttfb_ms, prompt_tokens, completion_tokens,
+       total_tokens, cost_usd, unpriced, usage_estimated, error)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const purge = db.prepare("DELETE FROM requests WHERE ts < ?");
+  return {
+    insert(e: RequestEntry): void {
+      insert.run(
+        e.id,
+        e.ts,
+        e.model,
+        e.upstream_model,
+        e.backend_id,
+        e.pool_id,
+        e.key_id,
+        e.api,
+        e.status,
+        e.outcome,
+        e.stream ? 1 : 0,
+        JSON.stringify(e.attempts),
+        Math.round(e.latency_ms),
+        e.ttfb_ms === null ? null : Math.round(e.ttfb_ms),
+        e.prompt_tokens,
+        e.completion_tokens,
+        e.total_tokens,
+        e.cost_usd,
+        e.unpriced ? 1 : 0,
+        e.usage_estimated ? 1 : 0,
+        e.error,
+      );
+    },
+    /** Deletes records older than `before`; returns how many. */
+    purge(before: number): number {
+      return Number(purge.run(before).changes);
+    },
+  };
+}
