@@ -9,20 +9,12 @@
 import assert from "node:assert/strict";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
 import { adminCall, runSidecar, sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
+import { until } from "../helpers/until.ts";
 
 const ADMIN = "sc-admin-config-file-test";
 const UPSTREAM_KEY = "sk-upstream-secret-4242";
 
 type Obj = Record<string, unknown>;
-
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
 
 /** Writes by rename, as editors and Kubernetes do. */
 async function replaceFile(path: string, text: string): Promise<void> {

@@ -12,7 +12,8 @@
  */
 import assert from "node:assert/strict";
 import { periodStart } from "../../src/keys/budget_period.ts";
-import { clusterUp, sha256Hex, until } from "../helpers/cluster.ts";
+import { clusterUp, sha256Hex } from "../helpers/cluster.ts";
+import { until } from "../helpers/until.ts";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
 import { adminCall, sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";

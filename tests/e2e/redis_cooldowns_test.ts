@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { type MockUpstream, startMockUpstream } from "../helpers/mock_upstream.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
 import { adminCall, sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
+import { until } from "../helpers/until.ts";
 
 const TOKEN = "sc-admin-e2e-cooldowns";
 const PROVIDER_KEY = "sk-e2e-cooldowns-provider-0123456789";
@@ -111,29 +112,13 @@ async function subscribers(redis: RedisServer): Promise<number> {
   return Number(reply.split("\r\n").at(-1)!.slice(1));
 }
 
-/** Polls `check` every `everyMs` up to `ms`; returns the milliseconds it took. */
-async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  ms = 15_000,
-  everyMs = 20,
-): Promise<number> {
-  const t0 = performance.now();
-  while (!(await check())) {
-    if (performance.now() - t0 > ms) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  return performance.now() - t0;
-}
-
 test("a 429 on one replica cools the pair on the other within 100 ms; after it, one probe across both", async ({ a, b, hot, spare }) => {
   hot.script({ kind: "rate_limit" });
   assert.equal(await chat(a.url, "m-hot"), 200, "served by spare after hot's 429");
   const ms = await until(
     "the pair cooling on b",
     async () => !!(await cooling(b.url, "m-hot")),
-    5_000,
-    2,
+    { ms: 5_000, everyMs: 2 },
   );
   assert.ok(ms < 100, `b saw the cooldown ${ms.toFixed(1)} ms after a's answer`);
   assert.equal(
@@ -151,7 +136,7 @@ test("a 429 on one replica cools the pair on the other within 100 ms; after it, 
 
   // After the cooldown, both replicas driven at once: hot gets exactly one probe.
   for (const s of [a, b]) {
-    await until("the cooldown over", async () => !(await cooling(s.url, "m-hot")), 5_000);
+    await until("the cooldown over", async () => !(await cooling(s.url, "m-hot")), { ms: 5_000 });
   }
   hot.script({ kind: "hang" }); // the probe is held, so nothing can follow it
   const before = hot.requests.length;
@@ -162,7 +147,9 @@ test("a 429 on one replica cools the pair on the other within 100 ms; after it, 
   const done: number[] = [];
   for (const p of answers) void p.then((s) => done.push(s));
   try {
-    await until("all but the probe answered", () => Promise.resolve(done.length === 7), 10_000);
+    await until("all but the probe answered", () => Promise.resolve(done.length === 7), {
+      ms: 10_000,
+    });
     assert.deepEqual(done, Array(7).fill(200), "the others were served by spare");
     assert.equal(hot.requests.length - before, 1, "exactly one probe reached hot");
   } finally {
@@ -177,22 +164,37 @@ test("clear-cooldown and pause on either replica reach the other within 1 s", as
   await until("the pair cooling on b", async () => !!(await cooling(b.url, "m-hot")));
 
   await action(a.url, "clear-cooldown");
-  let ms = await until("the clear on b", async () => !(await cooling(b.url, "m-hot")), 1_000, 5);
+  let ms = await until("the clear on b", async () => !(await cooling(b.url, "m-hot")), {
+    ms: 1_000,
+    everyMs: 5,
+  });
   assert.ok(ms < 1_000, String(ms));
 
   await action(a.url, "pause");
-  ms = await until("a's pause on b", async () => (await hotRow(b.url)).paused, 1_000, 5);
+  ms = await until("a's pause on b", async () => (await hotRow(b.url)).paused, {
+    ms: 1_000,
+    everyMs: 5,
+  });
   assert.ok(ms < 1_000, String(ms));
   const seen = hot.requests.length;
   assert.equal(await chat(b.url, "m-hot"), 200);
   assert.equal(hot.requests.length, seen, "b sends nothing to a paused backend");
   await action(b.url, "clear-cooldown");
-  await until("b's clear on a", async () => !(await hotRow(a.url)).paused, 1_000, 5);
+  await until("b's clear on a", async () => !(await hotRow(a.url)).paused, {
+    ms: 1_000,
+    everyMs: 5,
+  });
 
   await action(b.url, "pause");
-  await until("b's pause on a", async () => (await hotRow(a.url)).paused, 1_000, 5);
+  await until("b's pause on a", async () => (await hotRow(a.url)).paused, {
+    ms: 1_000,
+    everyMs: 5,
+  });
   await action(a.url, "clear-cooldown");
-  await until("a's clear on b", async () => !(await hotRow(b.url)).paused, 1_000, 5);
+  await until("a's clear on b", async () => !(await hotRow(b.url)).paused, {
+    ms: 1_000,
+    everyMs: 5,
+  });
   assert.equal(await chat(b.url, "m-hot"), 200);
   assert.equal(hot.requests.length, seen + 1, "cleared: b uses hot again");
 });

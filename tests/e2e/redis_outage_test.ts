@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import { type MockUpstream, startMockUpstream } from "../helpers/mock_upstream.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
 import { adminCall, sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
+import { until } from "../helpers/until.ts";
 
 const TOKEN = "sc-admin-e2e-redis-outage";
 /** The burst backend's limit: 120 a minute, so 60 each for two replicas. */
@@ -71,14 +72,6 @@ async function health(base: string): Promise<{ state: unknown; alive: unknown; u
   const metrics = await (await fetch(`${base}/metrics`)).text();
   const line = metrics.split("\n").find((l) => l.startsWith("sidecar_shared_state_up "));
   return { state: body.shared_state, alive: body.replicas_alive, up: Number(line?.split(" ")[1]) };
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 Deno.test({

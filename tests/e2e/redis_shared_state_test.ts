@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
 import { freePort, NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
 import { adminCall, runSidecar, sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
+import { until } from "../helpers/until.ts";
 
 const TOKEN = "sc-admin-e2e-redis";
 const PROVIDER_KEY = "sk-e2e-redis-provider-0123456789";
@@ -52,15 +53,6 @@ async function addBackend(base: string, upstreamUrl: string): Promise<void> {
     models: ["*"],
   });
   assert.equal(created.status, 201, JSON.stringify(created.json));
-}
-
-/** Polls `check` every 50 ms, up to `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Log lines (JSON on stdout) whose msg starts with `msg`. */

@@ -4,24 +4,12 @@
  * Redis and the others, and the hash a config file names a client key by.
  */
 import type { SidecarProcess } from "./sidecar_process.ts";
+import { until } from "./until.ts";
 
 /** Hex SHA-256 of `text`: a client key's `sha256` in a config file. */
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Polls `check` every 50 ms until it holds; throws naming `what` after `ms`. */
-export async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  ms = 15_000,
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Waits until every replica reports Redis up and `replicas` alive, so each lease is sized for all. */

@@ -6,8 +6,7 @@
  * edit form and the table showing the stored api.
  */
 import assert from "node:assert/strict";
-import { startTestRuntime, type TestRuntime } from "../helpers/test_runtime.ts";
-import { type PageClient, signIn } from "./pages_client.ts";
+import { fieldOf, signedIn } from "./pages_client.ts";
 
 const FORM = {
   id: "claude",
@@ -20,22 +19,8 @@ const FORM = {
   enabled: "on",
 };
 
-async function setup(): Promise<{ rt: TestRuntime; client: PageClient } & AsyncDisposable> {
-  const rt = await startTestRuntime();
-  const client = await signIn(rt);
-  return { rt, client, [Symbol.asyncDispose]: () => rt.close() };
-}
-
-/** The `<div class="field">` holding the input named `name`. */
-function fieldOf(html: string, name: string): string {
-  const fields = html.split('<div class="field').slice(1);
-  const hit = fields.find((f) => f.includes(`name="${name}"`));
-  assert.ok(hit, `field ${name} present`);
-  return hit;
-}
-
 Deno.test("POST /backends: the API is chosen in the form and stored; edit and table show it", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const blank = await (await t.client.get("/backends", { target: "backend-form" })).text();
   assert.match(fieldOf(blank, "api"), /<option value="openai" selected>/);
   assert.match(fieldOf(blank, "base_url"), /Sidecar appends \/v1\/messages/);
@@ -54,7 +39,7 @@ Deno.test("POST /backends: the API is chosen in the form and stored; edit and ta
 });
 
 Deno.test("POST /backends: an api outside the select is refused beside it, the input kept", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const res = await t.client.post("/backends", { ...FORM, api: "gemini" }, {
     target: "backend-form",
   });
@@ -70,7 +55,7 @@ Deno.test("POST /backends: an api outside the select is refused beside it, the i
 });
 
 Deno.test("POST /backends: an openai URL naming an endpoint is refused beside base_url", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const url = "https://api.openai.com/v1/chat/completions";
   const res = await t.client.post("/backends", { ...FORM, api: "openai", base_url: url }, {
     target: "backend-form",
@@ -87,7 +72,7 @@ Deno.test("POST /backends: an openai URL naming an endpoint is refused beside ba
 });
 
 Deno.test("POST /backends: an anthropic URL with /v1/messages is saved as the root, the notice says so", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const res = await t.client.post(
     "/backends",
     { ...FORM, base_url: "https://api.anthropic.com/v1/messages" },

@@ -5,8 +5,7 @@
  * and the row actions.
  */
 import assert from "node:assert/strict";
-import { startTestRuntime, type TestRuntime } from "../helpers/test_runtime.ts";
-import { type PageClient, signIn } from "./pages_client.ts";
+import { fieldOf, signedIn } from "./pages_client.ts";
 
 const FORM = {
   name: "OpenAI main",
@@ -21,22 +20,8 @@ const FORM = {
   enabled: "on",
 };
 
-async function setup(): Promise<{ rt: TestRuntime; client: PageClient } & AsyncDisposable> {
-  const rt = await startTestRuntime();
-  const client = await signIn(rt);
-  return { rt, client, [Symbol.asyncDispose]: () => rt.close() };
-}
-
-/** The `<div class="field">` holding the input named `name`. */
-function fieldOf(html: string, name: string): string {
-  const fields = html.split('<div class="field').slice(1);
-  const hit = fields.find((f) => f.includes(`name="${name}"`));
-  assert.ok(hit, `field ${name} present`);
-  return hit;
-}
-
 Deno.test("GET /backends: the full page holds the table and form regions", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const res = await t.client.get("/backends");
   assert.equal(res.status, 200);
   const html = await res.text();
@@ -47,7 +32,7 @@ Deno.test("GET /backends: the full page holds the table and form regions", async
 });
 
 Deno.test("GET /backends with HX-Target renders only that region", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   for (const id of ["backends-table", "backend-form"]) {
     const html = await (await t.client.get("/backends", { target: id })).text();
     assert.ok(html.startsWith(`<section id="${id}"`), id);
@@ -56,7 +41,7 @@ Deno.test("GET /backends with HX-Target renders only that region", async () => {
 });
 
 Deno.test("POST /backends creates through the admin layer; the key is stored, never shown", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const res = await t.client.post("/backends", FORM, { target: "backend-form" });
   assert.equal(res.status, 200);
   const html = await res.text();
@@ -80,14 +65,14 @@ Deno.test("POST /backends creates through the admin layer; the key is stored, ne
 });
 
 Deno.test("POST /backends as a plain form post redirects back to the list", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const res = await t.client.post("/backends", FORM);
   assert.equal(res.status, 303);
   assert.equal(res.headers.get("location"), "/backends");
 });
 
 Deno.test("POST /backends: a validation error is shown at its field with the input kept", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const res = await t.client.post("/backends", { ...FORM, base_url: "ftp://nope" }, {
     target: "backend-form",
   });
@@ -106,7 +91,7 @@ Deno.test("POST /backends: a validation error is shown at its field with the inp
 });
 
 Deno.test("POST /backends: the same rules as the API name the failing field", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const cases: [Record<string, string>, string, RegExp][] = [
     [{ models: " , \n" }, "models", /List at least one model/],
     [{ model_map: "gpt-4o gpt-4o-mini" }, "model_map", /Line 1 must look like/],
@@ -128,7 +113,7 @@ Deno.test("POST /backends: the same rules as the API name the failing field", as
 });
 
 Deno.test("POST /backends: a duplicate id is shown at the id field", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   await t.client.post("/backends", { ...FORM, id: "main" });
   const res = await t.client.post("/backends", { ...FORM, id: "main" }, { target: "backend-form" });
   assert.equal(res.status, 422);
@@ -136,7 +121,7 @@ Deno.test("POST /backends: a duplicate id is shown at the id field", async () =>
 });
 
 Deno.test("POST /backends without htmx shows errors in the full page", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const res = await t.client.post("/backends", { ...FORM, base_url: "nope" });
   assert.equal(res.status, 422);
   const html = await res.text();
@@ -145,7 +130,7 @@ Deno.test("POST /backends without htmx shows errors in the full page", async () 
 });
 
 Deno.test("GET /backends/:id/edit fills the form and never the key", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   await t.client.post("/backends", FORM);
   const html = await (await t.client.get("/backends/openai-main/edit", { target: "backend-form" }))
     .text();
@@ -161,7 +146,7 @@ Deno.test("GET /backends/:id/edit fills the form and never the key", async () =>
 });
 
 Deno.test("POST /backends/:id: an empty key keeps the stored one; a new one replaces it", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   await t.client.post("/backends", FORM);
   const sealed = t.rt.deps.store.backends.get("openai-main")!.api_key_enc;
   const { enabled: _unticked, ...rest } = FORM;
@@ -187,7 +172,7 @@ Deno.test("POST /backends/:id: an empty key keeps the stored one; a new one repl
 });
 
 Deno.test("POST /backends/:id: a refused edit keeps the edit form and its input", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   await t.client.post("/backends", FORM);
   const res = await t.client.post("/backends/openai-main", { ...FORM, weight: "5000" }, {
     target: "backend-form",
@@ -201,7 +186,7 @@ Deno.test("POST /backends/:id: a refused edit keeps the edit form and its input"
 });
 
 Deno.test("pages: a backend named <script> stays text everywhere", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const evil = `<script>alert("x")</script>`;
   await t.client.post("/backends", { ...FORM, name: evil, models: `<img src=x onerror=alert(1)>` });
   for (const path of ["/backends", "/", "/pools", "/backends/script-alert-x-script/edit"]) {
@@ -213,7 +198,7 @@ Deno.test("pages: a backend named <script> stays text everywhere", async () => {
 });
 
 Deno.test("POST /backends/:id/enabled toggles and redraws the table", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   await t.client.post("/backends", FORM);
   const res = await t.client.post("/backends/openai-main/enabled", { enabled: "false" }, {
     target: "backends-table",
@@ -229,7 +214,7 @@ Deno.test("POST /backends/:id/enabled toggles and redraws the table", async () =
 });
 
 Deno.test("POST /backends/:id/clear-cooldown redraws whichever table asked", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   await t.client.post("/backends", FORM);
   const cool = () =>
     t.rt.deps.registry.report(
@@ -256,7 +241,7 @@ Deno.test("POST /backends/:id/clear-cooldown redraws whichever table asked", asy
 });
 
 Deno.test("POST /backends/:id/delete removes it; an unknown id is a 404", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   await t.client.post("/backends", FORM);
   const res = await t.client.post("/backends/openai-main/delete", {}, { target: "backends-table" });
   assert.equal(res.status, 200);
@@ -275,7 +260,7 @@ Deno.test("POST /backends/:id/delete removes it; an unknown id is a 404", async 
 });
 
 Deno.test("pages: the delete button asks for confirmation", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   await t.client.post("/backends", FORM);
   const html = await (await t.client.get("/backends")).text();
   assert.match(
@@ -285,7 +270,7 @@ Deno.test("pages: the delete button asks for confirmation", async () => {
 });
 
 Deno.test("POST /backends: resume is chosen in the form; a value outside the select is refused at its field", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   const bad = await t.client.post("/backends", { ...FORM, resume: "always" }, {
     target: "backend-form",
   });
@@ -313,7 +298,7 @@ Deno.test("POST /backends: resume is chosen in the form; a value outside the sel
 });
 
 Deno.test("GET /backends shows resume and not-resumable models; a dashboard edit clears them", async () => {
-  await using t = await setup();
+  await using t = await signedIn();
   await t.client.post("/backends", { ...FORM, resume: "prefill" });
   t.rt.deps.registry.markNotResumable("openai-main", "gpt-4o-mini", t.rt.deps.now());
   const list = await (await t.client.get("/backends", { target: "backends-table" })).text();

@@ -10,6 +10,7 @@ import {
   FakeClock,
   startTestRuntime,
   type TestRuntime,
+  type TestRuntimeOptions,
 } from "../helpers/test_runtime.ts";
 
 /** Options of one request. */
@@ -75,15 +76,30 @@ export async function signIn(rt: TestRuntime): Promise<PageClient> {
   };
 }
 
+/** A test runtime with a signed-in client; disposing of it closes the runtime. */
+export async function signedIn(
+  opts: TestRuntimeOptions = {},
+): Promise<{ rt: TestRuntime; client: PageClient } & AsyncDisposable> {
+  const rt = await startTestRuntime(opts);
+  const client = await signIn(rt);
+  return { rt, client, [Symbol.asyncDispose]: () => rt.close() };
+}
+
+/** The `<div class="field">` of a form page holding the input named `name`. */
+export function fieldOf(html: string, name: string): string {
+  const hit = html.split('<div class="field').slice(1).find((f) => f.includes(`name="${name}"`));
+  assert.ok(hit, `field ${name} present`);
+  return hit;
+}
+
 /**
  * A test runtime on a fake clock with backend `a` ("Backend A", models
  * `gpt-4o*`) and a signed-in client: the start of the live-state page tests.
  */
 export async function signedInWithBackend(over: Record<string, unknown> = {}) {
   const clock = new FakeClock(Date.UTC(2026, 10, 27, 10, 30, 0));
-  const rt = await startTestRuntime({ now: clock.now });
-  const client = await signIn(rt);
-  const res = await rt.admin("POST", "/api/backends", {
+  const t = await signedIn({ now: clock.now });
+  const res = await t.rt.admin("POST", "/api/backends", {
     id: "a",
     name: "Backend A",
     base_url: "http://127.0.0.1:9/v1",
@@ -91,7 +107,7 @@ export async function signedInWithBackend(over: Record<string, unknown> = {}) {
     ...over,
   });
   assert.equal(res.status, 201);
-  return { rt, client, clock, [Symbol.asyncDispose]: () => rt.close() };
+  return { ...t, clock };
 }
 
 /** `sidecar_session=…` from a response's Set-Cookie. */

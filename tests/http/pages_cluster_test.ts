@@ -14,6 +14,7 @@ import { startRedisState } from "../../src/state/redis_state.ts";
 import { freePort, NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
 import { startTestRuntime, type TestRuntime } from "../helpers/test_runtime.ts";
 import { DASHBOARD_PAGES, type PageClient, signIn } from "./pages_client.ts";
+import { until } from "../helpers/until.ts";
 
 const FILE = `pools:
   - { id: team, priority: 5 }
@@ -42,14 +43,6 @@ async function text(client: PageClient, path: string, target?: string): Promise<
   const res = await client.get(path, target ? { target } : {});
   assert.equal(res.status, 200, path);
   return await res.text();
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("Timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function selfId(rt: TestRuntime): Promise<string> {
@@ -93,7 +86,7 @@ Deno.test({
       const me = await selfId(t.rt);
       // The runtime's own count may be a second old: wait for one that sees both.
       let html = "";
-      await until(async () => {
+      await until("the cluster page to list both replicas", async () => {
         html = await text(t.client, "/cluster");
         return html.includes('data-replica="other"');
       });
@@ -128,7 +121,7 @@ Deno.test({
     assert.match(await text(t.client, "/cluster"), /Nothing is cooling in the cluster/);
     assert.equal((await t.rt.admin("POST", "/api/backends/filed/pause")).status, 200);
     let region = "";
-    await until(async () => {
+    await until("the cluster page to show the cooldown", async () => {
       region = await text(t.client, "/cluster", "cluster-view");
       return region.includes('data-backend="filed"');
     });

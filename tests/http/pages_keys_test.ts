@@ -9,9 +9,9 @@
 import assert from "node:assert/strict";
 import { ConfigFileLoader } from "../../src/config_file/config_file_loader.ts";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
-import { eventually } from "../proxy/proxy_harness.ts";
-import { FakeClock, startTestRuntime, type TestRuntime } from "../helpers/test_runtime.ts";
-import { type PageClient, signIn } from "./pages_client.ts";
+import { FakeClock, type TestRuntime } from "../helpers/test_runtime.ts";
+import { fieldOf, type PageClient, signedIn } from "./pages_client.ts";
+import { eventually } from "../helpers/until.ts";
 
 /** 2026-11-27T10:30:00Z, a Friday. */
 const NOW = Date.UTC(2026, 10, 27, 10, 30, 0);
@@ -34,17 +34,10 @@ async function setup(): Promise<
   { rt: TestRuntime; client: PageClient; clock: FakeClock } & AsyncDisposable
 > {
   const clock = new FakeClock(NOW);
-  const rt = await startTestRuntime({ now: clock.now });
-  const client = await signIn(rt);
-  return { rt, client, clock, [Symbol.asyncDispose]: () => rt.close() };
+  return { ...(await signedIn({ now: clock.now })), clock };
 }
 
 /** The `<div class="field">` holding the input named `name`. */
-function fieldOf(html: string, name: string): string {
-  const hit = html.split('<div class="field').slice(1).find((f) => f.includes(`name="${name}"`));
-  assert.ok(hit, `field ${name} present`);
-  return hit;
-}
 
 /** The table row of key `id`. */
 function rowOf(html: string, id: string): string {

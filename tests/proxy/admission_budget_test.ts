@@ -14,15 +14,8 @@ import { PermissionDeniedError } from "npm:openai@7.59.0";
 import { worstCaseCost } from "../../src/pricing/request_cost.ts";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
 import { FakeClock, startTestRuntime, type TestRuntime } from "../helpers/test_runtime.ts";
-import {
-  apiError,
-  assertErrorShape,
-  chat,
-  eventually,
-  ok,
-  type Proxy,
-  startProxy,
-} from "./proxy_harness.ts";
+import { apiError, assertErrorShape, chat, ok, type Proxy, startProxy } from "./proxy_harness.ts";
+import { until } from "../helpers/until.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -144,10 +137,7 @@ Deno.test("a reservation is replaced by the real cost on every end: an upstream 
   const second = await postAs(p, k.key, BODY);
   assert.equal(second.status, 403, await second.text());
   gone.abort();
-  await eventually(
-    "the reservation settled",
-    () => live.reserved(p.clock.now()) === 0 || undefined,
-  );
+  await until("the reservation settled", () => live.reserved(p.clock.now()) === 0);
   const stream = (await p.records()).find((x) => x.stream)!;
   assert.equal(stream.usage_estimated, true);
   assert.ok(stream.cost_usd! > 0 && stream.cost_usd! < estimate);

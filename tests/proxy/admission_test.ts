@@ -17,15 +17,8 @@ import OpenAI, {
 import { MAX_OUTPUT_TOKENS } from "../../src/proxy/admission.ts";
 import type { RequestRecord } from "../../src/store/rows.ts";
 import { ADMIN_TOKEN } from "../helpers/test_runtime.ts";
-import {
-  apiError,
-  assertErrorShape,
-  chat,
-  eventually,
-  ok,
-  type Proxy,
-  startProxy,
-} from "./proxy_harness.ts";
+import { apiError, assertErrorShape, chat, ok, type Proxy, startProxy } from "./proxy_harness.ts";
+import { eventually, until } from "../helpers/until.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -144,10 +137,7 @@ Deno.test("admission refuses in the contract's order: usable, model, concurrency
   // The refusals took no rpm token and no slot: once the held request ends, busy gets through.
   held.abort();
   await holding;
-  await eventually(
-    "busy's slot released",
-    () => p.rt.deps.keyRing.client(busy.id)!.slots.count === 0 || undefined,
-  );
+  await until("busy's slot released", () => p.rt.deps.keyRing.client(busy.id)!.slots.count === 0);
   for (const k of [disabled, expiring, narrow, busy]) {
     assert.equal(p.rt.deps.keyRing.client(k.id)!.slots.count, 0, k.id);
   }
@@ -227,7 +217,7 @@ Deno.test("max_concurrent: a slot is released when the answer ends, the upstream
   });
   const k = await keyWith(p, { max_concurrent: 1 });
   const slots = p.rt.deps.keyRing.client(k.id)!.slots;
-  const released = (what: string) => eventually(what, () => slots.count === 0 || undefined);
+  const released = (what: string) => until(what, () => slots.count === 0);
 
   // An answer, a stream read to its end.
   let r = await postAs(p, k.key, chat());

@@ -303,21 +303,6 @@ export function attemptsOf(r: RequestRecord): string[] {
   return r.attempts.map((a) => `${a.backend_id}:${a.reason}`);
 }
 
-/** Polls `probe` until it returns a value other than undefined, for effects that land after a response. */
-export async function eventually<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 3000,
-): Promise<T> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Asserts that the mock saw the connection of `req` close within `ms` (Sidecar aborted it). */
 export async function assertUpstreamClosed(
   req: RecordedRequest | undefined,

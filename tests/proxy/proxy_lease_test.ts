@@ -6,7 +6,8 @@
  * the backend and records the request.
  */
 import assert from "node:assert/strict";
-import { assertErrorShape, chat, eventually, type Proxy, startProxy } from "./proxy_harness.ts";
+import { assertErrorShape, chat, type Proxy, startProxy } from "./proxy_harness.ts";
+import { eventually } from "../helpers/until.ts";
 
 Deno.test("a body nested 100,000 levels deep is a 400 naming the body, and nothing reaches the upstream", async () => {
   await using p = await startProxy({

@@ -4,7 +4,8 @@
  * cooling it) and the half-open probe after a cooldown expires.
  */
 import assert from "node:assert/strict";
-import { apiError, type BackendDef, chat, eventually, startProxy } from "./proxy_harness.ts";
+import { apiError, type BackendDef, chat, startProxy } from "./proxy_harness.ts";
+import { eventually } from "../helpers/until.ts";
 
 async function servedBy(p: Awaited<ReturnType<typeof startProxy>>): Promise<string | null> {
   const { response } = await p.client.chat.completions.create(chat()).withResponse();

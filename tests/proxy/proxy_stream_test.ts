@@ -9,10 +9,10 @@ import {
   attemptsOf,
   type BackendDef,
   chat,
-  eventually,
   type Proxy,
   startProxy,
 } from "./proxy_harness.ts";
+import { eventually, until } from "../helpers/until.ts";
 
 const PAIR: BackendDef[] = [{ id: "b1" }, { id: "b2", pool: "fallback" }];
 
@@ -289,7 +289,7 @@ Deno.test("client disconnect mid-stream aborts the upstream and records cancelle
   assert.equal(rec.outcome, "cancelled");
   assert.equal(rec.status, 200);
   assert.equal(rec.backend_id, "b1");
-  await eventually("the upstream abort", () => p.upstreamCalls[0]?.signal?.aborted || undefined);
+  await until("the upstream abort", () => p.upstreamCalls[0]?.signal?.aborted === true);
   await assertUpstreamClosed(p.mock("b1").requests[0]);
   assert.equal((await p.status("b1")).in_flight, 0);
 });

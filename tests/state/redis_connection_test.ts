@@ -9,6 +9,7 @@ import { createLogger } from "../../src/log.ts";
 import { RedisConnection, type RedisConnectionOptions } from "../../src/state/redis_connection.ts";
 import { parseRedisUrl } from "../../src/state/redis_url.ts";
 import { freePort, NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
+import { until } from "../helpers/until.ts";
 
 function connect(url: string, opts: Partial<RedisConnectionOptions> = {}) {
   const lines: string[] = [];
@@ -23,15 +24,6 @@ function connect(url: string, opts: Partial<RedisConnectionOptions> = {}) {
   conn.onChange((up) => changes.push(up));
   const said = (msg: string) => lines.filter((l) => JSON.parse(l).msg.startsWith(msg)).length;
   return { conn, lines, changes, said };
-}
-
-/** Polls `check` every 10 ms, up to `ms`. */
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("Timed out waiting");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,18 +55,18 @@ Deno.test({
     assert.equal(await conn.client.set("k", "v"), "OK");
 
     await server.stop();
-    await until(() => !conn.up);
+    await until("the connection to go down", () => !conn.up);
     await sleep(300);
     assert.equal(said("shared state down"), 1, lines.join("\n"));
 
     await server.restart();
-    await until(() => conn.up);
+    await until("the connection to come back", () => conn.up);
     assert.equal(said("shared state up"), 2, lines.join("\n"));
     assert.equal(said("shared state down"), 1);
     assert.deepEqual(changes, [true, false, true]);
     assert.equal(await conn.client.ping(), "PONG");
     await conn.close();
-    await until(() => conn.client.status === "end");
+    await until("the client to end", () => conn.client.status === "end");
   },
 });
 

@@ -14,6 +14,7 @@ import { RedisHealth } from "../../src/state/redis_health.ts";
 import { parseRedisUrl } from "../../src/state/redis_url.ts";
 import type { StateChange } from "../../src/state/state_change.ts";
 import { freePort, NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
+import { until } from "../helpers/until.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 const S = 1_000;
@@ -68,7 +69,7 @@ async function replica(
 async function cluster(server: RedisServer, ...ids: string[]): Promise<Replica[]> {
   const replicas = [];
   for (const id of ids) replicas.push(await replica(server, id));
-  await until(async () => (await subscribers(server)) === ids.length);
+  await until("every replica to subscribe", async () => (await subscribers(server)) === ids.length);
   for (const r of replicas) await attach(r);
   return replicas;
 }
@@ -86,14 +87,6 @@ async function subscribers(server: RedisServer): Promise<number> {
   return Number(reply.split("\r\n").at(-1)!.slice(1));
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("Timed out waiting");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /**
  * Waits until `to` has heard a sentinel change published after everything
  * before it, so what `to` heard before it is all it will hear of those.
@@ -105,7 +98,10 @@ async function settle(from: Replica, to: Replica): Promise<StateChange[]> {
     at: T0,
   };
   await from.health.merge(sentinel);
-  await until(() => to.heard.some((c) => c.backendId === sentinel.backendId));
+  await until(
+    "the sentinel change",
+    () => to.heard.some((c) => c.backendId === sentinel.backendId),
+  );
   const i = to.heard.findIndex((c) => c.backendId === sentinel.backendId);
   const before = to.heard.slice(0, i);
   to.heard.length = 0;
@@ -344,7 +340,10 @@ test("RedisHealth.claimProbe() grants exactly one of many concurrent claims; the
   assert.equal(claims.filter((c) => c).length, 1, String(claims));
   const ttl = await pttl(server, "t:probe:b1|gpt-4o");
   assert.ok(ttl > 0 && ttl <= PROBE_MS, String(ttl));
-  await until(async () => (await a!.health.claimProbe(scope, T0)) === true);
+  await until(
+    "the probe to be free again",
+    async () => (await a!.health.claimProbe(scope, T0)) === true,
+  );
   assert.equal(await b!.health.claimProbe(scope, T0), false);
 
   // The probe's answer (a new cooldown here) frees it for the next expiry.
@@ -393,7 +392,7 @@ test("RedisHealth.attach() merges this replica's live scopes in and hands it the
     { kind: "health", backendId: "b1", health: cooling(T0 + 30 * S, 0, "auth"), at: T0 },
     pairChange(cooling(T0 + 5 * S)),
   ]);
-  await until(async () => (await subscribers(server)) === 2);
+  await until("both replicas to subscribe", async () => (await subscribers(server)) === 2);
   await attach(b);
   const pair = b.heard.flatMap((c) =>
     c.kind === "health" && c.model === "gpt-4o" ? [c.health] : []
@@ -416,12 +415,15 @@ test("RedisHealth reconciles when Redis comes back: its live scopes are merged i
   const [a] = await cluster(server, "a");
   a!.live.push(pairChange(cooling(T0 + 10 * S, 2)), { kind: "pause", backendId: "b2", at: T0 });
   await server.stop();
-  await until(() => !a!.conn.up);
+  await until("the connection to go down", () => !a!.conn.up);
   await server.restart(); // empty: nothing saved
-  await until(async () => (await server.command("EXISTS", "t:health:b1", "t:health:b2")) === ":2");
+  await until(
+    "both health hashes",
+    async () => (await server.command("EXISTS", "t:health:b1", "t:health:b2")) === ":2",
+  );
   assert.deepEqual(await stored(server), cooling(T0 + 10 * S, 2));
   // It listens again: another replica's change reaches it.
-  await until(async () => (await subscribers(server)) === 1);
+  await until("one subscriber left", async () => (await subscribers(server)) === 1);
   const b = await replica(server, "b");
   await attach(b);
   await b.health.merge(pairChange(cooling(T0 + 20 * S, 2), { model: "o3" }));

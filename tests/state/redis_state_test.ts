@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { createLogger } from "../../src/log.ts";
 import { type RedisStateOptions, startRedisState } from "../../src/state/redis_state.ts";
 import { freePort, NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
+import { until } from "../helpers/until.ts";
 
 function start(url: string, extra: Partial<RedisStateOptions> = {}) {
   const lines: string[] = [];
@@ -23,14 +24,6 @@ function start(url: string, extra: Partial<RedisStateOptions> = {}) {
       ...extra,
     }),
   };
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("Timed out waiting");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 Deno.test("startRedisState() with Redis away starts within a moment, down, and keeps live state here", async () => {
@@ -57,7 +50,7 @@ Deno.test({
     await using server = await RedisServer.start();
     const a = await start(server.url, { replicaId: "a", checkReuseMs: 0 }).state;
     assert.equal(a.replicaId, "a");
-    await until(() => a.heartbeats.lastAlive === 1);
+    await until("the heartbeat", () => a.heartbeats.lastAlive === 1);
     assert.deepEqual(a.clusterStatus(), { state: "up", replicasAlive: 1 });
     const b = await start(server.url, { replicaId: "b" }).state;
     assert.deepEqual(await a.checkClusterStatus(), { state: "up", replicasAlive: 2 });
@@ -87,12 +80,15 @@ Deno.test({
       heartbeat: { periodMs: 60_000 }, // no timer beat during the test: only the reconnect's
     });
     const state = await pending;
-    await until(() => state.heartbeats.lastAlive === 1);
+    await until("the heartbeat", () => state.heartbeats.lastAlive === 1);
     await server.stop();
-    await until(() => state.clusterStatus().state === "down");
+    await until("the cluster to be down", () => state.clusterStatus().state === "down");
     assert.deepEqual(await state.checkClusterStatus(), { state: "down", replicasAlive: 1 });
     await server.restart(); // an empty Redis: nothing saved
-    await until(async () => (await server.command("EXISTS", "t:replica:a")) === ":1");
+    await until(
+      "the replica's heartbeat key",
+      async () => (await server.command("EXISTS", "t:replica:a")) === ":1",
+    );
     assert.equal(state.clusterStatus().state, "up");
     const says = (msg: string) => lines.filter((l) => JSON.parse(l).msg.startsWith(msg)).length;
     assert.equal(says("shared state up"), 2);

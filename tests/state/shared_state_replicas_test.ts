@@ -10,6 +10,7 @@ import { createLogger } from "../../src/log.ts";
 import { InProcessState } from "../../src/state/in_process_state.ts";
 import { type RedisStateOptions, startRedisState } from "../../src/state/redis_state.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
+import { until } from "../helpers/until.ts";
 
 function start(url: string, replicaId: string, extra: Partial<RedisStateOptions> = {}) {
   return startRedisState({
@@ -26,14 +27,6 @@ function start(url: string, replicaId: string, extra: Partial<RedisStateOptions>
   });
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("Timed out waiting");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 Deno.test("InProcessState.replicas() is empty: there is no cluster", async () => {
   assert.deepEqual(await new InProcessState().replicas(), []);
 });
@@ -45,7 +38,10 @@ Deno.test({
     await using server = await RedisServer.start();
     const a = await start(server.url, "a", { checkReuseMs: 0 });
     const b = await start(server.url, "b");
-    await until(async () => (await server.command("EXISTS", "t:replica:b")) === ":1");
+    await until(
+      "replica b's heartbeat key",
+      async () => (await server.command("EXISTS", "t:replica:b")) === ":1",
+    );
     const list = await a.replicas();
     assert.deepEqual(list.map((r) => [r.id, r.host, r.version, r.self]), [
       ["a", "box-a", "9.9.9", true],
@@ -73,7 +69,10 @@ Deno.test({
     assert.deepEqual((await first).map((r) => r.id), ["a"]);
     // A replica that joins inside the second is not seen until the next check.
     const b = await start(server.url, "b");
-    await until(async () => (await server.command("EXISTS", "t:replica:b")) === ":1");
+    await until(
+      "replica b's heartbeat key",
+      async () => (await server.command("EXISTS", "t:replica:b")) === ":1",
+    );
     assert.deepEqual(await a.checkClusterStatus(), { state: "up", replicasAlive: 1 });
     assert.deepEqual((await a.replicas()).map((r) => r.id), ["a"]);
     now = 1_000;
@@ -91,9 +90,9 @@ Deno.test({
     await using server = await RedisServer.start();
     const a = await start(server.url, "a", { checkReuseMs: 0 });
     const b = await start(server.url, "b");
-    await until(async () => (await a.replicas()).length === 2);
+    await until("both replicas alive", async () => (await a.replicas()).length === 2);
     await server.stop();
-    await until(() => a.clusterStatus().state === "down");
+    await until("the cluster to be down", () => a.clusterStatus().state === "down");
     assert.deepEqual((await a.replicas()).map((r) => r.id), ["a", "b"]);
     await b.close();
     await a.close();
