@@ -6,6 +6,10 @@
  * when the binary is missing; `.ci/run` installs it.
  */
 
+import { createLogger } from "../../src/log.ts";
+import { RedisConnection } from "../../src/state/redis_connection.ts";
+import { parseRedisUrl } from "../../src/state/redis_url.ts";
+
 /** The redis-server binary on PATH, or undefined. */
 export const REDIS_SERVER_BIN: string | undefined = findOnPath("redis-server");
 
@@ -177,4 +181,20 @@ function findOnPath(name: string): string | undefined {
     } catch { /* not here */ }
   }
   return undefined;
+}
+
+/**
+ * A connection to `url` as the shared-state tests use one: quiet, and
+ * retrying within 100 ms, so a test's outage ends as soon as the server is
+ * back. Resolves once it is up (or gave up after 2 s).
+ */
+export async function connectRedis(url: string): Promise<RedisConnection> {
+  const conn = new RedisConnection({
+    target: parseRedisUrl(url),
+    log: createLogger("error", () => {}),
+    firstRetryMs: 20,
+    maxRetryMs: 100,
+  });
+  await conn.settled(2_000);
+  return conn;
 }

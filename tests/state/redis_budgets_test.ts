@@ -12,7 +12,6 @@
  */
 import assert from "node:assert/strict";
 import { periodStart } from "../../src/keys/budget_period.ts";
-import { createLogger } from "../../src/log.ts";
 import type {
   BudgetLedger,
   BudgetVerdict,
@@ -20,29 +19,25 @@ import type {
   Reservation,
 } from "../../src/state/budget_ledger.ts";
 import { RedisBudgets } from "../../src/state/redis_budgets.ts";
-import { RedisConnection } from "../../src/state/redis_connection.ts";
-import { parseRedisUrl } from "../../src/state/redis_url.ts";
-import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
+import type { RedisConnection } from "../../src/state/redis_connection.ts";
+import { connectRedis, NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
+import { until } from "../helpers/until.ts";
 
 const WINDOW: BudgetWindow = { period: "day", createdAt: Date.UTC(2026, 0, 5) };
 
-async function connect(url: string): Promise<RedisConnection> {
-  const conn = new RedisConnection({
-    target: parseRedisUrl(url),
-    log: createLogger("error", () => {}),
-    firstRetryMs: 20,
-    maxRetryMs: 100,
-  });
-  await conn.settled(2_000);
-  return conn;
+/** A replica in a test: its budgets on its own connection; disposing of it closes both. */
+interface Replica extends AsyncDisposable {
+  conn: RedisConnection;
+  budgets: RedisBudgets;
+  close(): Promise<void>;
 }
 
 /** A replica's budgets on its own connection. */
 async function replica(
   url: string,
   opts: { id?: string; alive?: number; ttlMs?: number } = {},
-): Promise<{ conn: RedisConnection; budgets: RedisBudgets; close: () => Promise<void> }> {
-  const conn = await connect(url);
+): Promise<Replica> {
+  const conn = await connectRedis(url);
   const budgets = new RedisBudgets({
     conn,
     prefix: "t:",
@@ -50,27 +45,16 @@ async function replica(
     replicasAlive: () => opts.alive ?? 1,
     reservationTtlMs: opts.ttlMs,
   });
-  return {
-    conn,
-    budgets,
-    close: async () => {
-      await budgets.close();
-      await conn.close();
-    },
+  const close = async () => {
+    await budgets.close();
+    await conn.close();
   };
+  return { conn, budgets, close, [Symbol.asyncDispose]: close };
 }
 
 /** The hash of `WINDOW`'s period holding now. */
 function hashNow(keyId = "k1"): string {
   return `t:budget:${keyId}:day:${periodStart("day", Date.now(), WINDOW.createdAt)}`;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** The hash as Redis holds it: field → value. */
@@ -154,26 +138,22 @@ Deno.test({
   fn: async () => {
     await using server = await RedisServer.start();
     const crashed = await replica(server.url, { id: "gone", ttlMs: 600 });
-    const other = await replica(server.url, { id: "r2" });
-    try {
-      const held = crashed.budgets.ledger("k1", WINDOW);
-      mustGrant(await held.reserve(1, 1, Date.now()));
-      const ends = async () => [...(await fieldsOf(server)).values()].find((v) => v.includes(":"));
-      const first = await ends();
-      assert.ok(first, "the reservation is in Redis");
-      await until("a refresh moved its end", async () => (await ends()) !== first);
+    await using other = await replica(server.url, { id: "r2" });
+    const held = crashed.budgets.ledger("k1", WINDOW);
+    mustGrant(await held.reserve(1, 1, Date.now()));
+    const ends = async () => [...(await fieldsOf(server)).values()].find((v) => v.includes(":"));
+    const first = await ends();
+    assert.ok(first, "the reservation is in Redis");
+    await until("a refresh moved its end", async () => (await ends()) !== first);
 
-      const survivor = other.budgets.ledger("k1", WINDOW);
-      assert.equal((await survivor.reserve(0.5, 1, Date.now())).granted, false);
-      // The replica dies mid-request: no settlement, no refresh.
-      await crashed.close();
-      await until(
-        "the reservation expired",
-        async () => (await survivor.reserve(1, 1, Date.now())).granted,
-      );
-    } finally {
-      await other.close();
-    }
+    const survivor = other.budgets.ledger("k1", WINDOW);
+    assert.equal((await survivor.reserve(0.5, 1, Date.now())).granted, false);
+    // The replica dies mid-request: no settlement, no refresh.
+    await crashed.close();
+    await until(
+      "the reservation expired",
+      async () => (await survivor.reserve(1, 1, Date.now())).granted,
+    );
   },
 });
 
@@ -182,27 +162,23 @@ Deno.test({
   ignore: NO_REDIS_SERVER,
   fn: async () => {
     await using server = await RedisServer.start();
-    const r = await replica(server.url);
-    try {
-      const now = Date.now();
-      const day = r.budgets.ledger("k1", WINDOW);
-      day.settle(mustGrant(await day.reserve(0.5, 1, now)), 0.5, now);
-      const total = r.budgets.ledger("k2", { period: "total", createdAt: 1_000 });
-      total.settle(mustGrant(await total.reserve(0.5, 1, now)), 0.5, now);
-      const totalHash = "t:budget:k2:total:1000";
-      await until(
-        "both settled",
-        async () => (await spendIn(server)) === 0.5 && (await spendIn(server, totalHash)) === 0.5,
-      );
-      const start = periodStart("day", now, WINDOW.createdAt);
-      assert.equal(
-        await server.command("PEXPIRETIME", hashNow()),
-        `:${start + 86_400_000 + 3_600_000}`,
-      );
-      assert.equal(await server.command("PEXPIRETIME", totalHash), ":-1");
-    } finally {
-      await r.close();
-    }
+    await using r = await replica(server.url);
+    const now = Date.now();
+    const day = r.budgets.ledger("k1", WINDOW);
+    day.settle(mustGrant(await day.reserve(0.5, 1, now)), 0.5, now);
+    const total = r.budgets.ledger("k2", { period: "total", createdAt: 1_000 });
+    total.settle(mustGrant(await total.reserve(0.5, 1, now)), 0.5, now);
+    const totalHash = "t:budget:k2:total:1000";
+    await until(
+      "both settled",
+      async () => (await spendIn(server)) === 0.5 && (await spendIn(server, totalHash)) === 0.5,
+    );
+    const start = periodStart("day", now, WINDOW.createdAt);
+    assert.equal(
+      await server.command("PEXPIRETIME", hashNow()),
+      `:${start + 86_400_000 + 3_600_000}`,
+    );
+    assert.equal(await server.command("PEXPIRETIME", totalHash), ":-1");
   },
 });
 
@@ -212,38 +188,34 @@ Deno.test({
   ignore: NO_REDIS_SERVER,
   fn: async () => {
     await using server = await RedisServer.start();
-    const r = await replica(server.url, { alive: 2 });
-    try {
-      const ledger: BudgetLedger = r.budgets.ledger("k1", WINDOW);
-      const now = Date.now();
-      ledger.settle(mustGrant(await ledger.reserve(5, 10, now)), 4, now);
-      await until(
-        "the spend seen",
-        () => ledger.spend(Date.now()) === 4 && ledger.reserved(Date.now()) === 0,
-      );
+    await using r = await replica(server.url, { alive: 2 });
+    const ledger: BudgetLedger = r.budgets.ledger("k1", WINDOW);
+    const now = Date.now();
+    ledger.settle(mustGrant(await ledger.reserve(5, 10, now)), 4, now);
+    await until(
+      "the spend seen",
+      () => ledger.spend(Date.now()) === 4 && ledger.reserved(Date.now()) === 0,
+    );
 
-      await server.stop();
-      await until("down", () => !r.conn.up);
-      // Its share: (10 - 4) / 2 replicas = 3, decided at once, without Redis.
-      const first = ledger.reserve(2, 10, now);
-      assert.ok(!(first instanceof Promise), "decided locally");
-      const a = mustGrant(first);
-      assert.equal(a.id, "", "held by this replica only");
-      assert.equal((ledger.reserve(1.5, 10, now) as BudgetVerdict).granted, false);
-      ledger.settle(a, 1, now);
-      const b = mustGrant(ledger.reserve(2, 10, now) as BudgetVerdict);
-      assert.equal((ledger.reserve(0.01, 10, now) as BudgetVerdict).granted, false);
-      ledger.settle(b, 2, now);
-      assert.equal(ledger.spend(now), 7, "the cluster's 4 as last seen and this replica's 3");
+    await server.stop();
+    await until("down", () => !r.conn.up);
+    // Its share: (10 - 4) / 2 replicas = 3, decided at once, without Redis.
+    const first = ledger.reserve(2, 10, now);
+    assert.ok(!(first instanceof Promise), "decided locally");
+    const a = mustGrant(first);
+    assert.equal(a.id, "", "held by this replica only");
+    assert.equal((ledger.reserve(1.5, 10, now) as BudgetVerdict).granted, false);
+    ledger.settle(a, 1, now);
+    const b = mustGrant(ledger.reserve(2, 10, now) as BudgetVerdict);
+    assert.equal((ledger.reserve(0.01, 10, now) as BudgetVerdict).granted, false);
+    ledger.settle(b, 2, now);
+    assert.equal(ledger.spend(now), 7, "the cluster's 4 as last seen and this replica's 3");
 
-      await server.restart(); // empty: no persistence
-      // The spend last seen (4) comes back, with the outage's 3 on top.
-      await until("reconciled", async () => close(await spendIn(server), 7));
-      assert.deepEqual(reservationsIn(await fieldsOf(server)), []);
-      mustGrant(await ledger.reserve(3, 10, Date.now()));
-      assert.equal((await ledger.reserve(0.01, 10, Date.now())).granted, false);
-    } finally {
-      await r.close();
-    }
+    await server.restart(); // empty: no persistence
+    // The spend last seen (4) comes back, with the outage's 3 on top.
+    await until("reconciled", async () => close(await spendIn(server), 7));
+    assert.deepEqual(reservationsIn(await fieldsOf(server)), []);
+    mustGrant(await ledger.reserve(3, 10, Date.now()));
+    assert.equal((await ledger.reserve(0.01, 10, Date.now())).granted, false);
   },
 });

@@ -9,34 +9,29 @@
  * (seen after a batch, a dead replica's expiring).
  */
 import assert from "node:assert/strict";
-import { createLogger } from "../../src/log.ts";
 import { defineLeaseScript } from "../../src/state/redis_bucket_lease.ts";
-import { RedisConnection } from "../../src/state/redis_connection.ts";
+import type { RedisConnection } from "../../src/state/redis_connection.ts";
 import { RedisLimits } from "../../src/state/redis_limits.ts";
-import { parseRedisUrl } from "../../src/state/redis_url.ts";
 import type { BucketKey } from "../../src/state/shared_state.ts";
-import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
+import { connectRedis, NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
+import { until } from "../helpers/until.ts";
 
 const KEY: BucketKey = { owner: "backend", id: "b1", limit: "rpm" };
 const HASH = "t:bucket:backend:b1:rpm";
 
-async function connect(url: string): Promise<RedisConnection> {
-  const conn = new RedisConnection({
-    target: parseRedisUrl(url),
-    log: createLogger("error", () => {}),
-    firstRetryMs: 20,
-    maxRetryMs: 100,
-  });
-  await conn.settled(2_000);
-  return conn;
+/** A replica in a test: its limits on its own connection; disposing of it closes both. */
+interface Replica extends AsyncDisposable {
+  conn: RedisConnection;
+  limits: RedisLimits;
+  close(): Promise<void>;
 }
 
 /** A replica's limits on its own connection; its clock is `clock.now` (fixed unless a test moves it). */
 async function replica(
   url: string,
   opts: { id?: string; alive?: number; clock?: { now: number }; ttlMs?: number } = {},
-): Promise<{ conn: RedisConnection; limits: RedisLimits; close: () => Promise<void> }> {
-  const conn = await connect(url);
+): Promise<Replica> {
+  const conn = await connectRedis(url);
   const clock = opts.clock;
   const limits = new RedisLimits({
     conn,
@@ -46,22 +41,11 @@ async function replica(
     now: clock ? () => clock.now : Date.now,
     slots: { batchMs: 50, ttlMs: opts.ttlMs ?? 5_000 },
   });
-  return {
-    conn,
-    limits,
-    close: async () => {
-      await limits.close();
-      await conn.close();
-    },
+  const close = async () => {
+    await limits.close();
+    await conn.close();
   };
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return { conn, limits, close, [Symbol.asyncDispose]: close };
 }
 
 /** The bucket's tokens as Redis holds them. */
@@ -83,7 +67,7 @@ Deno.test({
   ignore: NO_REDIS_SERVER,
   fn: async () => {
     await using server = await RedisServer.start();
-    const conn = await connect(server.url);
+    const conn = await connectRedis(server.url);
     try {
       const lease = defineLeaseScript(conn.client);
       assert.deepEqual(await lease("k", 10, 0, { want: 4, debit: 0 }), { granted: 4, tokens: 6 });
@@ -124,7 +108,7 @@ Deno.test({
   ignore: NO_REDIS_SERVER,
   fn: async () => {
     await using server = await RedisServer.start();
-    const conn = await connect(server.url);
+    const conn = await connectRedis(server.url);
     try {
       const lease = defineLeaseScript(conn.client);
       const t0 = performance.now();
@@ -150,29 +134,25 @@ Deno.test({
   fn: async () => {
     await using server = await RedisServer.start();
     const clock = { now: 0 };
-    const r = await replica(server.url, { clock });
-    try {
-      // 2% of 100 for one replica: a lease of 2.
-      const bucket = r.limits.bucket(KEY, 100, 0.001, clock.now);
-      assert.equal(bucket.msUntil(clock.now), 1, "the first lease is a round trip away");
-      await until("the first lease", () => bucket.available(clock.now) === 2);
-      assert.equal(bucket.msUntil(clock.now), 0);
-      assert.ok(Math.abs((await tokensIn(server)) - 98) < 0.01);
-      assert.equal(bucket.tryTake(clock.now), true);
-      assert.equal(bucket.tryTake(clock.now), true, "the lease is spent before the top-up is back");
-      assert.equal(bucket.tryTake(clock.now), false);
-      await until("the top-up", () => bucket.available(clock.now) === 2);
-      assert.ok(Math.abs((await tokensIn(server)) - 96) < 0.01);
-      assert.equal(
-        r.limits.bucket(KEY, 100, 0.001, clock.now),
-        bucket,
-        "one bucket per key",
-      );
-      await r.limits.close();
-      assert.ok(Math.abs((await tokensIn(server)) - 98) < 0.01, "the lease of 2 is back");
-    } finally {
-      await r.close();
-    }
+    await using r = await replica(server.url, { clock });
+    // 2% of 100 for one replica: a lease of 2.
+    const bucket = r.limits.bucket(KEY, 100, 0.001, clock.now);
+    assert.equal(bucket.msUntil(clock.now), 1, "the first lease is a round trip away");
+    await until("the first lease", () => bucket.available(clock.now) === 2);
+    assert.equal(bucket.msUntil(clock.now), 0);
+    assert.ok(Math.abs((await tokensIn(server)) - 98) < 0.01);
+    assert.equal(bucket.tryTake(clock.now), true);
+    assert.equal(bucket.tryTake(clock.now), true, "the lease is spent before the top-up is back");
+    assert.equal(bucket.tryTake(clock.now), false);
+    await until("the top-up", () => bucket.available(clock.now) === 2);
+    assert.ok(Math.abs((await tokensIn(server)) - 96) < 0.01);
+    assert.equal(
+      r.limits.bucket(KEY, 100, 0.001, clock.now),
+      bucket,
+      "one bucket per key",
+    );
+    await r.limits.close();
+    assert.ok(Math.abs((await tokensIn(server)) - 98) < 0.01, "the lease of 2 is back");
   },
 });
 
@@ -216,22 +196,18 @@ Deno.test({
   fn: async () => {
     await using server = await RedisServer.start();
     const clock = { now: 0 };
-    const r = await replica(server.url, { clock });
-    try {
-      // A tpm-like use: checked with available(), spent by charge(). 20 tokens a second.
-      const bucket = r.limits.bucket(KEY, 10, 20, clock.now);
-      await until("the lease", () => bucket.available(clock.now) === 1);
-      bucket.charge(clock.now, 10);
-      await until(
-        "the cluster seen dry",
-        async () => bucket.available(clock.now) === 0 && (await tokensIn(server)) < 1,
-      );
-      await sleep(100); // Redis refills a token in 50 ms
-      clock.now = 100;
-      await until("a new lease", () => bucket.available(clock.now) === 1);
-    } finally {
-      await r.close();
-    }
+    await using r = await replica(server.url, { clock });
+    // A tpm-like use: checked with available(), spent by charge(). 20 tokens a second.
+    const bucket = r.limits.bucket(KEY, 10, 20, clock.now);
+    await until("the lease", () => bucket.available(clock.now) === 1);
+    bucket.charge(clock.now, 10);
+    await until(
+      "the cluster seen dry",
+      async () => bucket.available(clock.now) === 0 && (await tokensIn(server)) < 1,
+    );
+    await sleep(100); // Redis refills a token in 50 ms
+    clock.now = 100;
+    await until("a new lease", () => bucket.available(clock.now) === 1);
   },
 });
 
@@ -242,24 +218,20 @@ Deno.test({
   fn: async () => {
     await using server = await RedisServer.start();
     const clock = { now: 0 };
-    const r = await replica(server.url, { clock, alive: 3 });
-    try {
-      // Capacity 3, half a token a second: a lease of 1.
-      const bucket = r.limits.bucket(KEY, 3, 0.5, clock.now);
-      let taken = 0;
-      await until("the capacity taken", () => {
-        if (bucket.tryTake(clock.now)) taken++;
-        return taken === 3;
-      });
-      await until("a dry cluster seen", () => bucket.msUntil(clock.now) > 1);
-      // One token for this replica out of three: ~3 tokens of refill at 0.5/s.
-      const wait = bucket.msUntil(clock.now);
-      assert.ok(wait > 5_000 && wait <= 6_000, `${wait} ms`);
-      assert.equal(bucket.msUntil(clock.now, 4), Infinity, "more than the capacity: never");
-      assert.equal(bucket.tryTake(clock.now), false);
-    } finally {
-      await r.close();
-    }
+    await using r = await replica(server.url, { clock, alive: 3 });
+    // Capacity 3, half a token a second: a lease of 1.
+    const bucket = r.limits.bucket(KEY, 3, 0.5, clock.now);
+    let taken = 0;
+    await until("the capacity taken", () => {
+      if (bucket.tryTake(clock.now)) taken++;
+      return taken === 3;
+    });
+    await until("a dry cluster seen", () => bucket.msUntil(clock.now) > 1);
+    // One token for this replica out of three: ~3 tokens of refill at 0.5/s.
+    const wait = bucket.msUntil(clock.now);
+    assert.ok(wait > 5_000 && wait <= 6_000, `${wait} ms`);
+    assert.equal(bucket.msUntil(clock.now, 4), Infinity, "more than the capacity: never");
+    assert.equal(bucket.tryTake(clock.now), false);
   },
 });
 
@@ -302,7 +274,7 @@ Deno.test({
     await using server = await RedisServer.start();
     const clock = { now: 0 };
     const r = await replica(server.url, { clock, alive: 2 });
-    const other = await connect(server.url);
+    const other = await connectRedis(server.url);
     try {
       // Another replica took 60 of 100: 40 left; this one leases 1 (2% over 2 replicas).
       await defineLeaseScript(other.client)(HASH, 100, 0.001, { want: 60, debit: 0 });
@@ -347,20 +319,16 @@ Deno.test({
     await using server = await RedisServer.start();
     await server.stop();
     const clock = { now: 0 };
-    const r = await replica(server.url, { clock, alive: 4 });
-    try {
-      assert.equal(r.conn.up, false);
-      const bucket = r.limits.bucket(KEY, 100, 0.001, clock.now);
-      assert.equal(bucket.available(clock.now), 25);
-      for (let i = 0; i < 5; i++) assert.equal(bucket.tryTake(clock.now), true);
-      await server.restart();
-      await until("settled", () => bucket.available(clock.now) === 1);
-      // 100 - 5 = 95 (within this one's 20 and the others' 3 × 25), less a
-      // lease of 1 (2% over 4, at least 1).
-      assert.ok(Math.abs((await tokensIn(server)) - 94) < 0.01);
-    } finally {
-      await r.close();
-    }
+    await using r = await replica(server.url, { clock, alive: 4 });
+    assert.equal(r.conn.up, false);
+    const bucket = r.limits.bucket(KEY, 100, 0.001, clock.now);
+    assert.equal(bucket.available(clock.now), 25);
+    for (let i = 0; i < 5; i++) assert.equal(bucket.tryTake(clock.now), true);
+    await server.restart();
+    await until("settled", () => bucket.available(clock.now) === 1);
+    // 100 - 5 = 95 (within this one's 20 and the others' 3 × 25), less a
+    // lease of 1 (2% over 4, at least 1).
+    assert.ok(Math.abs((await tokensIn(server)) - 94) < 0.01);
   },
 });
 
