@@ -19,7 +19,8 @@ import {
   sse,
   streamShape,
 } from "./mock_openai_bodies.ts";
-import { chunk, head, LAST_CHUNK, readRequest, type Req, Wire } from "./mock_http_wire.ts";
+import { chunk, head, LAST_CHUNK, type Req, type Wire } from "./mock_http_wire.ts";
+import { serveWire } from "./mock_wire_server.ts";
 
 /** What the mock does for one request. */
 export type Script =
@@ -116,59 +117,19 @@ export function startMockUpstream(
   opts: { name?: string; default?: Script } = {},
 ): Promise<MockUpstream> {
   const name = opts.name ?? "mock";
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const queue: Script[] = [];
   const requests: RecordedRequest[] = [];
-  const wires = new Set<Wire>();
-  const tasks = new Set<Promise<void>>();
   let fallback: Script = opts.default ?? { kind: "ok" };
-  let connections = 0;
-  let stopping = false;
-  let closed: Promise<void> | undefined;
-
-  async function serveConn(wire: Wire): Promise<void> {
-    try {
-      for (let served = 0;; served++) {
-        const req = await readRequest(wire);
-        if (!req) break;
-        requests.push({ ...req, backend: name, closed: wire.gone });
-        const script = queue.shift() ?? fallback;
-        const keepAlive = await respond(wire, req, script, name);
-        const clientCloses = /close/i.test(req.headers.get("connection") ?? "");
-        if (!keepAlive || stopping || clientCloses) break;
-      }
-    } catch {
-      // A request this parser cannot read: drop the connection, like a strict server.
-    }
-    wire.close();
-    await wire.gone;
-  }
-
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) {
-        if (stopping) {
-          conn.close();
-          continue;
-        }
-        connections++;
-        const wire = new Wire(conn);
-        wires.add(wire);
-        const task = serveConn(wire).finally(() => (wires.delete(wire), tasks.delete(task)));
-        tasks.add(task);
-      }
-    } catch {
-      // The listener was closed.
-    }
-  })();
-
-  const port = listener.addr.port;
+  const server = serveWire((wire, req) => {
+    requests.push({ ...req, backend: name, closed: wire.gone });
+    return respond(wire, req, queue.shift() ?? fallback, name);
+  });
   return Promise.resolve({
-    url: `http://127.0.0.1:${port}/v1`,
-    port,
+    url: `http://127.0.0.1:${server.port}/v1`,
+    port: server.port,
     requests,
     get connections() {
-      return connections;
+      return server.connections;
     },
     script(...s) {
       queue.push(...s);
@@ -176,15 +137,7 @@ export function startMockUpstream(
     setDefault(s) {
       fallback = s;
     },
-    close() {
-      if (!closed) {
-        stopping = true;
-        listener.close();
-        for (const wire of wires) wire.close();
-        closed = accepting.then(() => Promise.all(tasks)).then(() => {});
-      }
-      return closed;
-    },
+    close: () => server.close(),
   });
 }
 
