@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { chunk, LAST_CHUNK } from "../helpers/mock_http_wire.ts";
 import { chunkReader } from "../../src/proxy/chunk_reader.ts";
 import { createHttp1Client, type Http1Client } from "../../src/upstream/http1_client.ts";
-import { startRawUpstream } from "../upstream/raw_upstream.ts";
+import { type RawHandler, startRawUpstream } from "../upstream/raw_upstream.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -17,6 +17,14 @@ async function withClient<T>(fn: (c: Http1Client) => Promise<T>): Promise<T> {
     await client.close();
   }
 }
+
+/** One event, then nothing until the client goes: a stream open mid-answer. */
+const firstEventThenHold: RawHandler = async (wire) => {
+  await wire.write(enc.encode(SSE_HEAD));
+  await wire.write(chunk('data: {"n":1}\n\n'));
+  await wire.gone;
+  return false;
+};
 
 async function readAll(read: () => Promise<ReadableStreamReadResult<Uint8Array>>) {
   let text = "";
@@ -52,12 +60,7 @@ Deno.test("chunkReader reads the HTTP/1.1 client's body itself: the stream stays
 });
 
 Deno.test("chunkReader on the client's body: an abort ends a pending read at once and closes the socket", async () => {
-  await using server = startRawUpstream(async (wire) => {
-    await wire.write(enc.encode(SSE_HEAD));
-    await wire.write(chunk('data: {"n":1}\n\n'));
-    await wire.gone;
-    return false;
-  });
+  await using server = startRawUpstream(firstEventThenHold);
   await withClient(async (c) => {
     const ctl = new AbortController();
     const res = await c.fetch(`${server.origin}/v1/chat/completions`, { signal: ctl.signal });
@@ -73,12 +76,7 @@ Deno.test("chunkReader on the client's body: an abort ends a pending read at onc
 });
 
 Deno.test("chunkReader on the client's body: cancel gives the connection up (the server sees it close)", async () => {
-  await using server = startRawUpstream(async (wire) => {
-    await wire.write(enc.encode(SSE_HEAD));
-    await wire.write(chunk('data: {"n":1}\n\n'));
-    await wire.gone;
-    return false;
-  });
+  await using server = startRawUpstream(firstEventThenHold);
   await withClient(async (c) => {
     const res = await c.fetch(`${server.origin}/v1/chat/completions`);
     const reader = chunkReader(res.body!);
