@@ -2,8 +2,8 @@
  * @module in_process_budget
  * Budgets held by this process alone (docs/keys.md, "Budgets"): per key and
  * period, the spend and the open reservations in memory, decided
- * synchronously; the spend written behind to SQLite, so it survives a
- * restart, and read back at boot.
+ * synchronously; the spend written behind to SQLite (on the request
+ * writer's thread), so it survives a restart, and read back at boot.
  */
 import { periodStart } from "../keys/budget_period.ts";
 import type { BudgetPeriod } from "../keys/key_policy.ts";
@@ -39,19 +39,14 @@ const rowKey = (keyId: string, period: BudgetPeriod, start: number) =>
   `${keyId}\n${period}\n${start}`;
 
 /**
- * Spend read once at boot and written behind through a queue (the store's
- * write queue): one write per key and period per batch however many
- * requests settle in it, with the latest value.
+ * Spend read once at boot and written behind by `write` (the request
+ * writer's thread, which stores one row per key and period per batch,
+ * however many requests settle in it).
  */
 export class StoredSpend implements SpendStore {
   readonly #rows = new Map<string, number>();
-  readonly #pending = new Map<string, SpendRow>();
 
-  constructor(
-    rows: Iterable<SpendRow>,
-    private readonly enqueue: (write: () => void) => void,
-    private readonly write: (row: SpendRow) => void,
-  ) {
+  constructor(rows: Iterable<SpendRow>, private readonly write: (row: SpendRow) => void) {
     for (const r of rows) this.#rows.set(rowKey(r.key_id, r.period, r.period_start), r.spend_usd);
   }
 
@@ -60,16 +55,8 @@ export class StoredSpend implements SpendStore {
   }
 
   save(row: SpendRow): void {
-    const k = rowKey(row.key_id, row.period, row.period_start);
-    this.#rows.set(k, row.spend_usd);
-    const queued = this.#pending.has(k);
-    this.#pending.set(k, row);
-    if (queued) return;
-    this.enqueue(() => {
-      const latest = this.#pending.get(k);
-      this.#pending.delete(k);
-      if (latest) this.write(latest);
-    });
+    this.#rows.set(rowKey(row.key_id, row.period, row.period_start), row.spend_usd);
+    this.write(row);
   }
 }
 

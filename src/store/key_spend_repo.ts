@@ -2,13 +2,14 @@
  * @module key_spend_repo
  * What each client key spent per budget period (docs/keys.md, "Budgets"),
  * so a restart does not hand a key its budget again: one row per key,
- * period kind and period start, written behind the request path and read
- * once at boot.
+ * period kind and period start, written on the request writer's thread
+ * (request_writer.ts) and read once at boot.
  */
 import type { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
 import { BudgetPeriod } from "../keys/key_policy.ts";
 import type { SpendRow } from "../state/in_process_budget.ts";
+import { createSpendWrites } from "./writer_statements.ts";
 
 const Row = z.object({
   key_id: z.string(),
@@ -23,10 +24,7 @@ const LONGEST_PERIOD_MS = 31 * 86_400_000;
 /** Load, save and purge key spend. */
 export function createKeySpendRepo(db: DatabaseSync) {
   const all = db.prepare("SELECT key_id, period, period_start, spend_usd FROM key_spend");
-  const upsert = db.prepare(
-    `INSERT INTO key_spend (key_id, period, period_start, spend_usd) VALUES (?, ?, ?, ?)
-     ON CONFLICT(key_id, period, period_start) DO UPDATE SET spend_usd = excluded.spend_usd`,
-  );
+  const writes = createSpendWrites(db);
   const purge = db.prepare(
     `DELETE FROM key_spend
      WHERE (period <> 'total' AND period_start < ?)
@@ -42,9 +40,7 @@ export function createKeySpendRepo(db: DatabaseSync) {
       }
       return out;
     },
-    save(row: SpendRow): void {
-      upsert.run(row.key_id, row.period, row.period_start, row.spend_usd);
-    },
+    save: writes.save,
     /**
      * Drops periods that ended before `now` could be in them (started more
      * than a month ago; `total` never ends) and the rows of deleted keys.

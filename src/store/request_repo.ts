@@ -5,7 +5,7 @@
  * (docs/accounting.md).
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { createRequestWrites } from "./request_writes.ts";
+import { createRequestWrites } from "./writer_statements.ts";
 import {
   type RequestRecord,
   RequestRow,

@@ -1,12 +1,17 @@
 /**
  * @module request_writer
- * Request records, written off the event loop. The proxy hands each finished
- * request's record here; a worker thread that owns a second SQLite
- * connection inserts them, a batch per transaction. The event loop never
- * runs SQLite for a proxied request: inserting on it cost ~16% of Sidecar's
- * CPU per request under load (more than the insert itself: SQLite's
- * allocations and page walks evicted the request path's caches), and a flush
- * stalled every request in flight.
+ * Request records and key spend, written off the event loop. The proxy
+ * hands each finished request's record here, and a budgeted key's new spend
+ * as the request settles; a worker thread that owns a second SQLite
+ * connection inserts them, a batch per transaction (a key's spend once per
+ * batch, its latest value). The event loop never runs SQLite for a proxied
+ * request: inserting on it cost ~16% of Sidecar's CPU per request under
+ * load (more than the insert itself: SQLite's allocations and page walks
+ * evicted the request path's caches), and a flush stalled every request in
+ * flight. A write from the event loop also waits for the thread's
+ * transaction to end (SQLite's busy handler sleeps a millisecond or more):
+ * the spend, written through the store's write queue on the event loop,
+ * cost a governed key 11-14% of its throughput that way.
  *
  * Records cross in shared memory, not in messages: each is written as a
  * JSON line into a ring (a few µs, as it is added), and the thread takes
@@ -28,11 +33,13 @@
  *   bounded and nothing is dropped.
  */
 import { mark, PHASE } from "../phase_trace.ts";
+import type { SpendRow } from "../state/in_process_budget.ts";
 import type { RequestEntry } from "./request_repo.ts";
 import {
   CONTROL_WORDS,
   type FromWriter,
   RECORD_END,
+  SPEND_MARK,
   type ToWriter,
   WORD,
 } from "./request_writer_protocol.ts";
@@ -102,20 +109,38 @@ export class RequestWriter {
       this.#unwritable++;
       return;
     }
-    const record = this.#encode(JSON.stringify(entry));
-    if (record.length > this.#ring.length) {
-      this.#onError("a request record is larger than the writer's ring", 1);
+    if (this.#put(JSON.stringify(entry)) && ++this.#waiting >= this.#maxBatch) this.#drain();
+  }
+
+  /**
+   * Queues a key's new spend for a period; the thread stores the latest of
+   * each batch. An in-memory database keeps nothing past the process, so
+   * there it is not kept.
+   */
+  addSpend(row: SpendRow): void {
+    if (this.#closed) {
+      this.#onError("request writer is closed", 1);
       return;
     }
-    this.#ensureWorker(this.path);
-    if (!this.#makeRoom(record.length)) return;
+    if (this.path !== null) this.#put(SPEND_MARK + JSON.stringify(row));
+  }
+
+  // Copies one line into the ring; false (reported) when it cannot.
+  #put(json: string): boolean {
+    const record = this.#encode(json);
+    if (record.length > this.#ring.length) {
+      this.#onError("a request record is larger than the writer's ring", 1);
+      return false;
+    }
+    this.#ensureWorker(this.path!);
+    if (!this.#makeRoom(record.length)) return false;
     const written = Atomics.load(this.#control, WORD.written);
     const at = (written >>> 0) % this.#ring.length;
     const first = Math.min(record.length, this.#ring.length - at);
     this.#ring.set(record.subarray(0, first), at);
     if (first < record.length) this.#ring.set(record.subarray(first), 0);
     Atomics.store(this.#control, WORD.written, (written + record.length) | 0);
-    if (++this.#waiting >= this.#maxBatch) this.#drain();
+    return true;
   }
 
   /** Deletes records older than `before` (epoch ms), on the writer thread, after the records added so far. */

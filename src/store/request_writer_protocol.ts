@@ -1,8 +1,8 @@
 /**
  * @module request_writer_protocol
  * What the request writer (main thread) and its worker share: a ring of
- * request records in shared memory, two words saying how far each side has
- * got in it, and the messages for everything else.
+ * request records and key spend in shared memory, two words saying how far
+ * each side has got in it, and the messages for everything else.
  */
 
 /**
@@ -24,6 +24,9 @@ export const CONTROL_WORDS = 3;
 
 /** Records are JSON lines in the ring: `RequestEntry` JSON, then this byte. */
 export const RECORD_END = 0x0a;
+
+/** A line that starts with this is a key's spend (`SpendRow` JSON after it), not a request. */
+export const SPEND_MARK = "S";
 
 /**
  * Main thread → worker, handled in order. Each carries a sequence number

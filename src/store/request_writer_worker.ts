@@ -1,8 +1,9 @@
 /**
  * @module request_writer_worker
  * The request writer's thread: its own SQLite connection, one transaction
- * per batch of request records taken from the shared ring (on its own timer,
- * or when asked), purges of old records, and the WAL checkpoints (the WAL
+ * per batch of request records and key spend taken from the shared ring (on
+ * its own timer, or when asked), purges of old records, and the WAL
+ * checkpoints (the WAL
  * is mostly these records; copying it into the file must not stall the
  * event loop either). Messages are handled in order, each after taking the
  * records written before it, and each one's sequence number is published
@@ -13,12 +14,14 @@
 import type { DatabaseSync } from "node:sqlite";
 import { dumpPhases, mark, PHASE } from "../phase_trace.ts";
 import { openConnection, transaction } from "./connection.ts";
+import type { SpendRow } from "../state/in_process_budget.ts";
 import type { RequestEntry } from "./request_repo.ts";
-import { createRequestWrites } from "./request_writes.ts";
-import { type FromWriter, type ToWriter, WORD } from "./request_writer_protocol.ts";
+import { type FromWriter, SPEND_MARK, type ToWriter, WORD } from "./request_writer_protocol.ts";
+import { createRequestWrites, createSpendWrites } from "./writer_statements.ts";
 
 let db: DatabaseSync | undefined;
 let repo: ReturnType<typeof createRequestWrites> | undefined;
+let spend: ReturnType<typeof createSpendWrites> | undefined;
 let control: Int32Array | undefined;
 let ring: Uint8Array | undefined;
 const utf8 = new TextDecoder();
@@ -52,13 +55,22 @@ function drain(): void {
   const lines = utf8.decode(bytes).split("\n");
   lines.pop(); // after the last record's end
   try {
-    if (!db || !repo) throw new Error("the request writer's database did not open");
+    if (!db || !repo || !spend) throw new Error("the request writer's database did not open");
     mark(PHASE.writerInsert);
     transaction(db, () => {
+      // A key's spend is stored once a batch: the latest of its period wins.
+      const spent = new Map<string, SpendRow>();
       for (let i = 0; i < lines.length; i++) {
         if (i > 0 && i % YIELD_ROWS === 0) Atomics.wait(pause, 0, 0, YIELD_MS);
-        repo!.insert(JSON.parse(lines[i]!) as RequestEntry);
+        const line = lines[i]!;
+        if (line.startsWith(SPEND_MARK)) {
+          const row = JSON.parse(line.slice(SPEND_MARK.length)) as SpendRow;
+          spent.set(`${row.key_id}\n${row.period}\n${row.period_start}`, row);
+        } else {
+          repo!.insert(JSON.parse(line) as RequestEntry);
+        }
       }
+      for (const row of spent.values()) spend!.save(row);
     });
     mark(PHASE.writerInsertEnd);
   } catch (err) {
@@ -85,6 +97,7 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
       ring = new Uint8Array(m.ring);
       db = openConnection(m.path);
       repo = createRequestWrites(db);
+      spend = createSpendWrites(db);
       setInterval(drain, m.drainMs);
       return;
     }
@@ -105,6 +118,7 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
         db?.close();
         db = undefined;
         repo = undefined;
+        spend = undefined;
         return;
     }
   } catch (err) {

@@ -4,7 +4,8 @@
  * reach the table once flushed (and not before), a full batch is taken at
  * once, the thread takes them on its own timer too, a full ring waits for
  * the thread (wrapping around it many times), long records and any UTF-8
- * cross intact, purge runs on the thread, a failed batch is reported and the
+ * cross intact, a key's spend is stored once a batch, purge runs on the
+ * thread, a failed batch is reported and the
  * writer goes on, close() flushes, and records for an in-memory database are
  * reported as dropped.
  */
@@ -46,6 +47,40 @@ Deno.test("RequestWriter: records are written by the thread and visible after fl
     const [row] = t.store.requests.list(1);
     assert.equal(row?.total_tokens, 7);
     assert.deepEqual(row?.attempts, [{ backend_id: "b1", status: 200, reason: "ok", ms: 4 }]);
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("RequestWriter.addSpend(): the thread stores the latest spend of each key and period in a batch, beside the records", () => {
+  using t = tempStore();
+  const w = new RequestWriter(t.path, { intervalMs: NEVER });
+  const spend = () =>
+    t.store.keySpend.loadAll().sort((a, b) =>
+      a.key_id.localeCompare(b.key_id) || a.period_start - b.period_start
+    );
+  try {
+    w.add(entry("r1"));
+    w.addSpend({ key_id: "k1", period: "month", period_start: T0, spend_usd: 1 });
+    w.addSpend({ key_id: "k2", period: "day", period_start: T0, spend_usd: 0.25 });
+    w.addSpend({ key_id: "k1", period: "month", period_start: T0, spend_usd: 2.5 });
+    w.add(entry("r2"));
+    assert.deepEqual(spend(), [], "stored before the batch was taken");
+    w.flush();
+    assert.deepEqual(ids(t), ["r1", "r2"]);
+    assert.deepEqual(spend(), [
+      { key_id: "k1", period: "month", period_start: T0, spend_usd: 2.5 },
+      { key_id: "k2", period: "day", period_start: T0, spend_usd: 0.25 },
+    ]);
+    // A later batch replaces the period's row; another period gets its own.
+    w.addSpend({ key_id: "k1", period: "month", period_start: T0, spend_usd: 3 });
+    w.addSpend({ key_id: "k1", period: "month", period_start: T0 + 1, spend_usd: 0.5 });
+    w.flush();
+    assert.deepEqual(spend().map((r) => [r.key_id, r.period_start, r.spend_usd]), [
+      ["k1", T0, 3],
+      ["k1", T0 + 1, 0.5],
+      ["k2", T0, 0.25],
+    ]);
   } finally {
     w.close();
   }

@@ -1,12 +1,14 @@
 /**
- * @module request_writes
- * The statements that write request records: the insert and the purge of
- * old ones. Apart from the rest of request_repo.ts (listings and
- * aggregates, read through zod row schemas) because the request writer's
- * thread needs only these, and a module it imports costs its isolate
- * memory.
+ * @module writer_statements
+ * The statements of the writes that happen with every request: a request
+ * record's insert (and the purge of old ones) and a client key's spend.
+ * They run on the request writer's thread; the repositories use them too
+ * (request_repo.ts, key_spend_repo.ts), so there is one of each. Apart from
+ * the repositories' reads (through zod row schemas) because a module the
+ * thread imports costs its isolate memory.
  */
 import type { DatabaseSync } from "node:sqlite";
+import type { SpendRow } from "../state/in_process_budget.ts";
 import type { RequestEntry } from "./request_repo.ts";
 
 /** Inserts and purges request records on `db`. */
@@ -47,6 +49,19 @@ export function createRequestWrites(db: DatabaseSync) {
     /** Deletes records older than `before`; returns how many. */
     purge(before: number): number {
       return Number(purge.run(before).changes);
+    },
+  };
+}
+
+/** Stores a key's spend for one budget period (the latest value wins). */
+export function createSpendWrites(db: DatabaseSync) {
+  const upsert = db.prepare(
+    `INSERT INTO key_spend (key_id, period, period_start, spend_usd) VALUES (?, ?, ?, ?)
+     ON CONFLICT(key_id, period, period_start) DO UPDATE SET spend_usd = excluded.spend_usd`,
+  );
+  return {
+    save(row: SpendRow): void {
+      upsert.run(row.key_id, row.period, row.period_start, row.spend_usd);
     },
   };
 }
