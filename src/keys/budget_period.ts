@@ -45,3 +45,28 @@ export function periodEnd(period: BudgetPeriod, start: number): number {
       return Infinity;
   }
 }
+
+/**
+ * The start of a key's period at a given instant, remembering the period it
+ * found: a ledger asks on every reservation and settlement, and a new
+ * period begins at most once a day, so most calls compare two numbers
+ * instead of building a Date (a measurable share of a governed request).
+ */
+export class PeriodStarts {
+  #start = 0;
+  #end = -Infinity;
+
+  constructor(readonly period: BudgetPeriod, readonly createdAt: number) {}
+
+  /** Same as `periodStart(period, now, createdAt)`. */
+  at(now: number): number {
+    if (now >= this.#start && now < this.#end) return this.#start;
+    const start = periodStart(this.period, now, this.createdAt);
+    if (now >= start) {
+      // A clock set back before the key existed (a `total` at `createdAt`) is not remembered.
+      this.#start = start;
+      this.#end = periodEnd(this.period, start);
+    }
+    return start;
+  }
+}

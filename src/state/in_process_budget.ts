@@ -5,7 +5,7 @@
  * synchronously; the spend written behind to SQLite (on the request
  * writer's thread), so it survives a restart, and read back at boot.
  */
-import { periodStart } from "../keys/budget_period.ts";
+import { PeriodStarts } from "../keys/budget_period.ts";
 import type { BudgetPeriod } from "../keys/key_policy.ts";
 import {
   type BudgetLedger,
@@ -76,12 +76,15 @@ interface Tally {
  */
 export class LocalLedger implements BudgetLedger {
   readonly #periods = new Map<number, Tally>();
+  readonly #starts: PeriodStarts;
 
   constructor(
     readonly keyId: string,
     readonly window: BudgetWindow,
     private readonly store: SpendStore = UNSTORED_SPEND,
-  ) {}
+  ) {
+    this.#starts = new PeriodStarts(this.window.period, this.window.createdAt);
+  }
 
   reserve(estimateUsd: number, limitUsd: number, now: number): BudgetVerdict {
     const start = this.#start(now);
@@ -121,7 +124,7 @@ export class LocalLedger implements BudgetLedger {
   }
 
   #start(now: number): number {
-    return periodStart(this.window.period, now, this.window.createdAt);
+    return this.#starts.at(now);
   }
 
   #stored(start: number): number {

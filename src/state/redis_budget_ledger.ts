@@ -12,7 +12,7 @@
  * brings the cluster's spend up to at least what this replica last saw, so
  * a Redis that lost its data does not hand the budget out again.
  */
-import { periodEnd, periodStart } from "../keys/budget_period.ts";
+import { periodEnd, PeriodStarts } from "../keys/budget_period.ts";
 import {
   type BudgetLedger,
   type BudgetVerdict,
@@ -54,6 +54,7 @@ export class RedisLedger implements BudgetLedger {
   readonly #link: BudgetLink;
   readonly #base: string;
   readonly #window: BudgetWindow;
+  readonly #starts: PeriodStarts;
   /** The cluster's spend and reservations in a period, as last answered (local clock). */
   #seen: { start: number; spend: number; reserved: number; at: number } | undefined;
   readonly #unsent = new Map<number, Unsent>();
@@ -71,6 +72,7 @@ export class RedisLedger implements BudgetLedger {
     this.#link = link;
     this.#base = base;
     this.#window = window;
+    this.#starts = new PeriodStarts(this.#window.period, this.#window.createdAt);
     // Read at once, so the API shows the cluster's spend from the start.
     this.sync(link.now());
   }
@@ -184,7 +186,7 @@ export class RedisLedger implements BudgetLedger {
   }
 
   #start(now: number): number {
-    return periodStart(this.#window.period, now, this.#window.createdAt);
+    return this.#starts.at(now);
   }
 
   /** Redis answers, and the last call did not fail just now (on the link's clock). */

@@ -2,10 +2,11 @@
  * @module budget_period_test
  * periodStart() over a table of fixed instants: UTC days, weeks from Monday,
  * months from the 1st, and a total budget's period from the key's creation;
- * periodEnd() at the next one's start (a total budget never ends).
+ * periodEnd() at the next one's start (a total budget never ends); PeriodStarts,
+ * which remembers the period it found, agreeing with periodStart() throughout.
  */
 import assert from "node:assert/strict";
-import { periodEnd, periodStart } from "../../src/keys/budget_period.ts";
+import { periodEnd, periodStart, PeriodStarts } from "../../src/keys/budget_period.ts";
 
 const at = (iso: string) => Date.parse(iso);
 const CREATED = at("2026-01-05T08:30:00Z");
@@ -50,5 +51,30 @@ Deno.test("periodEnd() is the next period's start: a day, seven days, the next 1
     else assert.equal(new Date(got).toISOString(), new Date(at(end)).toISOString(), period);
     // The end is the start of the next period.
     if (end !== null) assert.equal(periodStart(period, got, CREATED), got);
+  }
+});
+
+Deno.test("PeriodStarts.at() agrees with periodStart() at every instant, across period ends and a clock set back", () => {
+  const created = Date.UTC(2026, 10, 20, 8, 0, 0);
+  const HOUR = 3_600_000;
+  // Forward an hour at a time over two month ends, then back over them, then before the key existed.
+  const instants: number[] = [];
+  for (let t = Date.UTC(2026, 10, 25); t < Date.UTC(2027, 0, 3); t += HOUR) instants.push(t);
+  for (let t = Date.UTC(2027, 0, 3); t > Date.UTC(2026, 10, 25); t -= 7 * HOUR) instants.push(t);
+  instants.push(
+    created - 1,
+    created,
+    Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+    Date.UTC(2027, 0, 1),
+  );
+  for (const period of ["day", "week", "month", "total"] as const) {
+    const starts = new PeriodStarts(period, created);
+    for (const t of instants) {
+      assert.equal(
+        starts.at(t),
+        periodStart(period, t, created),
+        `${period} at ${new Date(t).toISOString()}`,
+      );
+    }
   }
 });
