@@ -24,21 +24,22 @@ export function tokensOfChars(chars: number): number {
  */
 export function promptChars(body: Json): number {
   let chars = 0;
-  for (const [key, value] of Object.entries(body)) {
-    if (key !== "model") chars += stringChars(value);
-  }
+  for (const key in body) if (key !== "model") chars += stringChars(body[key]);
   return chars;
 }
 
+// Walked with for…in, not Object.values(): this runs for every budgeted
+// request, and a parsed body has no inherited keys to skip.
 function stringChars(value: unknown): number {
   if (typeof value === "string") return value.startsWith("data:") ? 0 : value.length;
+  if (typeof value !== "object" || value === null) return 0;
+  let chars = 0;
   if (Array.isArray(value)) {
-    let chars = 0;
     for (const v of value) chars += stringChars(v);
-    return chars;
+  } else {
+    for (const key in value) chars += stringChars((value as Json)[key]);
   }
-  if (typeof value === "object" && value !== null) return stringChars(Object.values(value));
-  return 0;
+  return chars;
 }
 
 /**
