@@ -80,6 +80,9 @@ export class RequestWriter {
   /** Records for an in-memory database, to report at the next flush. */
   #unwritable = 0;
   #closed = false;
+  /** Key spend not in the ring yet: the latest per key and period, put there once an interval. */
+  readonly #spends = new Map<string, SpendRow>();
+  #spendTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #intervalMs: number;
   readonly #maxBatch: number;
   readonly #waitTimeoutMs: number;
@@ -113,16 +116,31 @@ export class RequestWriter {
   }
 
   /**
-   * Queues a key's new spend for a period; the thread stores the latest of
-   * each batch. An in-memory database keeps nothing past the process, so
-   * there it is not kept.
+   * Queues a key's new spend for a period. Only the latest per key and
+   * period goes into the ring, once an interval (a line per settlement was
+   * 2.5% of a governed Sidecar's event loop); the thread stores it with the
+   * records. An in-memory database keeps nothing past the process, so there
+   * it is not kept.
    */
   addSpend(row: SpendRow): void {
     if (this.#closed) {
       this.#onError("request writer is closed", 1);
       return;
     }
-    if (this.path !== null) this.#put(SPEND_MARK + JSON.stringify(row));
+    if (this.path === null) return;
+    this.#spends.set(`${row.key_id}\n${row.period}\n${row.period_start}`, row);
+    if (this.#spendTimer === undefined) {
+      this.#spendTimer = setTimeout(() => this.#putSpends(), this.#intervalMs);
+      // Like the thread's own timer, it must not keep a finished process alive.
+      Deno.unrefTimer(this.#spendTimer);
+    }
+  }
+
+  #putSpends(): void {
+    clearTimeout(this.#spendTimer);
+    this.#spendTimer = undefined;
+    for (const row of this.#spends.values()) this.#put(SPEND_MARK + JSON.stringify(row));
+    this.#spends.clear();
   }
 
   // Copies one line into the ring; false (reported) when it cannot.
@@ -167,6 +185,7 @@ export class RequestWriter {
 
   /** Returns once every record added so far is committed (or the wait timed out). */
   flush(): void {
+    this.#putSpends();
     this.#drain();
     if (this.#worker) this.#waitUntil(this.#sent);
   }
@@ -174,6 +193,8 @@ export class RequestWriter {
   /** Flushes, closes the thread's connection and stops it; later records are reported as dropped. */
   close(): void {
     if (this.#closed) return;
+    // Into the ring before the close message, whose drain takes them.
+    this.#putSpends();
     // Closed explicitly, so the last connection to close (the main one) checkpoints the WAL.
     if (this.#worker) this.#send({ kind: "close" });
     this.flush();

@@ -86,6 +86,23 @@ Deno.test("RequestWriter.addSpend(): the thread stores the latest spend of each 
   }
 });
 
+Deno.test("RequestWriter.addSpend() alone reaches the table within an interval, and close() stores what is pending", async () => {
+  using t = tempStore();
+  const w = new RequestWriter(t.path, { intervalMs: 20 });
+  try {
+    w.addSpend({ key_id: "k1", period: "day", period_start: T0, spend_usd: 0.5 });
+    // No flush() and no record: the spend's own timer must put it in the ring.
+    for (let i = 0; i < 200 && t.store.keySpend.loadAll().length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.deepEqual(t.store.keySpend.loadAll().map((r) => r.spend_usd), [0.5]);
+    w.addSpend({ key_id: "k1", period: "day", period_start: T0, spend_usd: 0.75 });
+  } finally {
+    w.close();
+  }
+  assert.deepEqual(t.store.keySpend.loadAll().map((r) => r.spend_usd), [0.75]);
+});
+
 Deno.test("RequestWriter posts a full batch at once, without waiting for its timer", async () => {
   using t = tempStore();
   const w = new RequestWriter(t.path, { intervalMs: NEVER, maxBatch: 3 });
