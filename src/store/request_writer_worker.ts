@@ -3,9 +3,8 @@
  * The request writer's thread: its own SQLite connection, one transaction
  * per batch of request records and key spend taken from the shared ring (on
  * its own timer, or when asked), purges of old records, and the WAL
- * checkpoints (the WAL
- * is mostly these records; copying it into the file must not stall the
- * event loop either). Messages are handled in order, each after taking the
+ * checkpoints (the WAL is mostly these records; copying it into the file
+ * must not stall the event loop either). Messages are handled in order, each after taking the
  * records written before it, and each one's sequence number is published
  * when it is done, so a number seen by the main thread means everything
  * added before it is committed.
