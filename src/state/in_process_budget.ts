@@ -40,7 +40,7 @@ const rowKey = (keyId: string, period: BudgetPeriod, start: number) =>
 
 /**
  * Spend read once at boot and written behind by `write` (the request
- * writer's thread, which stores one row per key and period per batch,
+ * writer, which stores the latest row per key and period once an interval,
  * however many requests settle in it).
  */
 export class StoredSpend implements SpendStore {

@@ -3,8 +3,8 @@
  * Request records and key spend, written off the event loop. The proxy
  * hands each finished request's record here, and a budgeted key's new spend
  * as the request settles; a worker thread that owns a second SQLite
- * connection inserts them, a batch per transaction (a key's spend once per
- * batch, its latest value). The event loop never runs SQLite for a proxied
+ * connection inserts them, a batch per transaction (a key's spend at most
+ * once an interval, its latest value). The event loop never runs SQLite for a proxied
  * request: inserting on it cost ~16% of Sidecar's CPU per request under
  * load (more than the insert itself: SQLite's allocations and page walks
  * evicted the request path's caches), and a flush stalled every request in

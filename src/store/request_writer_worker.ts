@@ -57,19 +57,16 @@ function drain(): void {
     if (!db || !repo || !spend) throw new Error("the request writer's database did not open");
     mark(PHASE.writerInsert);
     transaction(db, () => {
-      // A key's spend is stored once a batch: the latest of its period wins.
-      const spent = new Map<string, SpendRow>();
       for (let i = 0; i < lines.length; i++) {
         if (i > 0 && i % YIELD_ROWS === 0) Atomics.wait(pause, 0, 0, YIELD_MS);
         const line = lines[i]!;
+        // Spend lines are already one per key and period an interval (RequestWriter.addSpend).
         if (line.startsWith(SPEND_MARK)) {
-          const row = JSON.parse(line.slice(SPEND_MARK.length)) as SpendRow;
-          spent.set(`${row.key_id}\n${row.period}\n${row.period_start}`, row);
+          spend!.save(JSON.parse(line.slice(SPEND_MARK.length)) as SpendRow);
         } else {
           repo!.insert(JSON.parse(line) as RequestEntry);
         }
       }
-      for (const row of spent.values()) spend!.save(row);
     });
     mark(PHASE.writerInsertEnd);
   } catch (err) {
