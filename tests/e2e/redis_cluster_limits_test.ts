@@ -8,7 +8,7 @@
  * the whole limit and the upstream receives about three times as much.
  */
 import assert from "node:assert/strict";
-import { clusterUp } from "../helpers/cluster.ts";
+import { chatInto, clusterUp, drive, type Tally, tally } from "../helpers/cluster.ts";
 import { type MockUpstream, startMockUpstream } from "../helpers/mock_upstream.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
 import { adminCall, sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
@@ -16,48 +16,10 @@ import { adminCall, sidecarEnv, SidecarProcess } from "../helpers/sidecar_proces
 const TOKEN = "sc-admin-e2e-cluster-limits";
 const RPM = 120;
 const REPLICAS = 3;
-/** Request loops per replica, and the pause after a refused request (the load stays bounded). */
+/** Request loops per replica. */
 const LOOPS = 2;
-const PAUSE_MS = 50;
 
-interface Tally {
-  ok: number;
-  /** Refused by Sidecar for the limit: 429, its own error, with a Retry-After. */
-  limited: number;
-  other: string[];
-}
-
-async function chat(base: string, tally: Tally): Promise<void> {
-  const res = await fetch(`${base}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
-  });
-  const text = await res.text();
-  if (res.status === 200) tally.ok++;
-  else if (
-    res.status === 429 && res.headers.has("retry-after") &&
-    JSON.parse(text).error?.code === "all_backends_unavailable"
-  ) tally.limited++;
-  else tally.other.push(`${res.status} ${text.slice(0, 200)}`);
-  if (res.status !== 200) await new Promise((r) => setTimeout(r, PAUSE_MS));
-}
-
-/** Drives every replica from LOOPS loops until `ms` have passed; returns the tallies and the window, s. */
-async function drive(
-  sidecars: SidecarProcess[],
-  ms: number,
-): Promise<{ tallies: Tally[]; windowS: number }> {
-  const tallies = sidecars.map((): Tally => ({ ok: 0, limited: 0, other: [] }));
-  const t0 = performance.now();
-  const end = t0 + ms;
-  await Promise.all(sidecars.flatMap((s, i) =>
-    Array.from({ length: LOOPS }, async () => {
-      while (performance.now() < end) await chat(s.url, tallies[i]!);
-    })
-  ));
-  return { tallies, windowS: (performance.now() - t0) / 1000 };
-}
+const chat = (base: string, t: Tally) => chatInto(base, TOKEN, "all_backends_unavailable", t);
 
 /**
  * A token bucket that starts full admits its capacity at once, then its
@@ -122,7 +84,7 @@ Deno.test({
     await using redis = await RedisServer.start();
     await withCluster({ SIDECAR_REDIS_URL: redis.url }, async (sidecars, upstream) => {
       const before = served(upstream);
-      const { tallies, windowS } = await drive(sidecars, 16_000);
+      const { tallies, windowS } = await drive(sidecars, 16_000, LOOPS, chat);
       const reached = served(upstream) - before;
       const expected = admittedByOneBucket(windowS);
       const detail = `${reached} reached the upstream in ${windowS.toFixed(1)} s, ` +
@@ -140,7 +102,7 @@ Deno.test({
 Deno.test("three sidecars without Redis, driven the same way: each holds the whole limit, ~3× what one bucket admits", async () => {
   await withCluster({}, async (sidecars, upstream) => {
     const before = served(upstream);
-    const { windowS } = await drive(sidecars, 4_000);
+    const { windowS } = await drive(sidecars, 4_000, LOOPS, chat);
     const reached = served(upstream) - before;
     const one = admittedByOneBucket(windowS);
     assert.ok(
@@ -160,10 +122,10 @@ Deno.test({
       // A lease here is one token (2% of 120 over three replicas), so all
       // but the first of these find the lease empty while the cluster's
       // bucket still holds ~120: one Sidecar alone would serve all 30.
-      const tally: Tally = { ok: 0, limited: 0, other: [] };
+      const burst = tally();
       const before = served(upstream);
-      await Promise.all(Array.from({ length: 30 }, () => chat(sidecars[0]!.url, tally)));
-      assert.deepEqual(tally, { ok: 30, limited: 0, other: [] });
+      await Promise.all(Array.from({ length: 30 }, () => chat(sidecars[0]!.url, burst)));
+      assert.deepEqual(burst, { ok: 30, limited: 0, other: [] });
       assert.equal(served(upstream) - before, 30);
     });
   },

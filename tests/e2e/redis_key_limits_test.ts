@@ -9,7 +9,7 @@
  * the key's own 429 with a Retry-After.
  */
 import assert from "node:assert/strict";
-import { clusterUp, sha256Hex } from "../helpers/cluster.ts";
+import { chatInto, clusterUp, drive, sha256Hex, type Tally, tally } from "../helpers/cluster.ts";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
 import { sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
@@ -18,28 +18,7 @@ const KEY = "sk-sc-e2e-cluster-key-limits-0123456789abcdef";
 const RPM = 120;
 const REPLICAS = 3;
 
-interface Tally {
-  ok: number;
-  limited: number;
-  other: string[];
-}
-
-async function chat(base: string, tally: Tally): Promise<void> {
-  const res = await fetch(`${base}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
-  });
-  const text = await res.text();
-  if (res.status === 200) tally.ok++;
-  else if (
-    res.status === 429 && res.headers.has("retry-after") &&
-    JSON.parse(text).error?.code === "key_rate_limited"
-  ) tally.limited++;
-  else tally.other.push(`${res.status} ${text.slice(0, 200)}`);
-  // A refused client backs off a little, so the load stays bounded.
-  if (res.status !== 200) await new Promise((r) => setTimeout(r, 50));
-}
+const chat = (base: string, t: Tally) => chatInto(base, KEY, "key_rate_limited", t);
 
 Deno.test({
   name:
@@ -80,19 +59,11 @@ keys:
 
       // Each lease is one token (2% of 120 over three replicas): all but
       // the first of these find it empty while the cluster holds ~120.
-      const burst: Tally = { ok: 0, limited: 0, other: [] };
+      const burst = tally();
       await Promise.all(Array.from({ length: 30 }, () => chat(sidecars[0]!.url, burst)));
       assert.deepEqual(burst, { ok: 30, limited: 0, other: [] });
 
-      const tallies = sidecars.map((): Tally => ({ ok: 0, limited: 0, other: [] }));
-      const t0 = performance.now();
-      const end = t0 + 8_000;
-      await Promise.all(sidecars.flatMap((s, i) =>
-        [0, 1].map(async () => {
-          while (performance.now() < end) await chat(s.url, tallies[i]!);
-        })
-      ));
-      const windowS = (performance.now() - t0) / 1000;
+      const { tallies, windowS } = await drive(sidecars, 8_000, 2, chat);
       // A bucket that starts full admits its capacity, then its refill: the
       // burst took 30 of the capacity a moment before.
       const expected = RPM - 30 + (RPM / 60) * windowS;
