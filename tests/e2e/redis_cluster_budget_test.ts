@@ -12,11 +12,11 @@
  */
 import assert from "node:assert/strict";
 import { periodStart } from "../../src/keys/budget_period.ts";
-import { clusterUp, sha256Hex } from "../helpers/cluster.ts";
+import { sha256Hex, startConfiguredCluster } from "../helpers/cluster.ts";
 import { until } from "../helpers/until.ts";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
-import { adminCall, sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
+import { adminCall, sidecarEnv } from "../helpers/sidecar_process.ts";
 
 const TOKEN = "sc-admin-e2e-cluster-budget";
 const BUDGETED = "sk-sc-e2e-cluster-budgeted-key-0123456789abcdef";
@@ -53,14 +53,7 @@ Deno.test({
       name: "b1",
       default: { kind: "ok", usage: { prompt_tokens: 1, completion_tokens: 100 } },
     });
-    const cfgDir = await Deno.makeTempDir({ prefix: "sidecar-budget-cfg-" });
-    const dirs = await Promise.all(
-      Array.from({ length: REPLICAS }, () => Deno.makeTempDir({ prefix: "sidecar-budget-" })),
-    );
-    const config = `${cfgDir}/sidecar.yaml`;
-    await Deno.writeTextFile(
-      config,
-      `pools:
+    const yaml = `pools:
   - { id: primary, priority: 0 }
 backends:
   - { id: b1, base_url: "${upstream.url}", api_key: "\${UP_KEY}", models: ["gpt-test"] }
@@ -70,22 +63,16 @@ keys:
   - { id: open, name: open, sha256: "${await sha256Hex(OPEN)}" }
 prices:
   - { model: gpt-test, input_per_mtok: 1, output_per_mtok: 100 }
-`,
-    );
+`;
     const env = sidecarEnv({
       SIDECAR_ADMIN_TOKEN: TOKEN,
       SIDECAR_LOG_LEVEL: "warn",
       SIDECAR_REDIS_URL: redis.url,
       UP_KEY: "sk-upstream-e2e-budget-0123456789",
     });
-    const sidecars: SidecarProcess[] = [];
     try {
-      sidecars.push(
-        ...await Promise.all(
-          dirs.map((dir) => SidecarProcess.start(dir, env, ["--config", config])),
-        ),
-      );
-      await clusterUp(sidecars, REPLICAS);
+      await using cluster = await startConfiguredCluster(REPLICAS, yaml, env);
+      const { sidecars } = cluster;
 
       const answers = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
         const replica = i % REPLICAS;
@@ -142,9 +129,7 @@ prices:
       }
       assert.equal(await redis.command("KEYS", "sidecar:budget:open*"), "*0");
     } finally {
-      for (const s of sidecars) await s.kill();
       await upstream.close();
-      for (const dir of [...dirs, cfgDir]) await Deno.remove(dir, { recursive: true });
     }
   },
 });

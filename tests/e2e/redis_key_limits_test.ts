@@ -9,10 +9,17 @@
  * the key's own 429 with a Retry-After.
  */
 import assert from "node:assert/strict";
-import { chatInto, clusterUp, drive, sha256Hex, type Tally, tally } from "../helpers/cluster.ts";
+import {
+  chatInto,
+  drive,
+  sha256Hex,
+  startConfiguredCluster,
+  type Tally,
+  tally,
+} from "../helpers/cluster.ts";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
 import { NO_REDIS_SERVER, RedisServer } from "../helpers/redis_server.ts";
-import { sidecarEnv, SidecarProcess } from "../helpers/sidecar_process.ts";
+import { sidecarEnv } from "../helpers/sidecar_process.ts";
 
 const KEY = "sk-sc-e2e-cluster-key-limits-0123456789abcdef";
 const RPM = 120;
@@ -27,35 +34,22 @@ Deno.test({
   fn: async () => {
     await using redis = await RedisServer.start();
     const upstream = await startMockUpstream({ name: "b1" });
-    const cfgDir = await Deno.makeTempDir({ prefix: "sidecar-key-limits-cfg-" });
-    const dirs = await Promise.all(
-      Array.from({ length: REPLICAS }, () => Deno.makeTempDir({ prefix: "sidecar-key-limits-" })),
-    );
-    const config = `${cfgDir}/sidecar.yaml`;
-    await Deno.writeTextFile(
-      config,
-      `pools:
+    const yaml = `pools:
   - { id: primary, priority: 0 }
 backends:
   - { id: b1, base_url: "${upstream.url}", api_key: "\${UP_KEY}", models: ["*"] }
 keys:
   - { id: limited, name: limited, sha256: "${await sha256Hex(KEY)}", rpm_limit: ${RPM} }
-`,
-    );
+`;
     const env = sidecarEnv({
       SIDECAR_ADMIN_TOKEN: "sc-admin-e2e-key-limits",
       SIDECAR_LOG_LEVEL: "warn",
       SIDECAR_REDIS_URL: redis.url,
       UP_KEY: "sk-upstream-e2e-key-limits-0123456789",
     });
-    const sidecars: SidecarProcess[] = [];
     try {
-      sidecars.push(
-        ...await Promise.all(
-          dirs.map((dir) => SidecarProcess.start(dir, env, ["--config", config])),
-        ),
-      );
-      await clusterUp(sidecars, REPLICAS);
+      await using cluster = await startConfiguredCluster(REPLICAS, yaml, env);
+      const { sidecars } = cluster;
 
       // Each lease is one token (2% of 120 over three replicas): all but
       // the first of these find it empty while the cluster holds ~120.
@@ -75,9 +69,7 @@ keys:
       assert.deepEqual(tallies.flatMap((t) => t.other), [], "every refusal is the key's own 429");
       assert.ok(tallies.every((t) => t.limited > 0), detail);
     } finally {
-      for (const s of sidecars) await s.kill();
       await upstream.close();
-      for (const dir of [...dirs, cfgDir]) await Deno.remove(dir, { recursive: true });
     }
   },
 });

@@ -4,7 +4,7 @@
  * Redis and the others, the hash a config file names a client key by, and
  * driving replicas past a limit with chat requests, counted.
  */
-import type { SidecarProcess } from "./sidecar_process.ts";
+import { SidecarProcess } from "./sidecar_process.ts";
 import { until } from "./until.ts";
 
 /** Hex SHA-256 of `text`: a client key's `sha256` in a config file. */
@@ -84,4 +84,42 @@ export async function drive(
     })
   ));
   return { tallies, windowS: (performance.now() - t0) / 1000 };
+}
+
+/** Replicas started on one config file, up and counting each other; disposing kills them and removes their dirs. */
+export interface ConfiguredCluster extends AsyncDisposable {
+  sidecars: SidecarProcess[];
+}
+
+/**
+ * Starts `replicas` Sidecars, each with its own data dir, on one config
+ * file holding `yaml`, with `env` (Redis among it), and waits until every
+ * one sees Redis and the others.
+ */
+export async function startConfiguredCluster(
+  replicas: number,
+  yaml: string,
+  env: Record<string, string>,
+): Promise<ConfiguredCluster> {
+  const cfgDir = await Deno.makeTempDir({ prefix: "sidecar-cluster-cfg-" });
+  const dirs = await Promise.all(
+    Array.from({ length: replicas }, () => Deno.makeTempDir({ prefix: "sidecar-cluster-" })),
+  );
+  const config = `${cfgDir}/sidecar.yaml`;
+  const sidecars: SidecarProcess[] = [];
+  const dispose = async () => {
+    for (const s of sidecars) await s.kill();
+    for (const dir of [...dirs, cfgDir]) await Deno.remove(dir, { recursive: true });
+  };
+  try {
+    await Deno.writeTextFile(config, yaml);
+    sidecars.push(
+      ...await Promise.all(dirs.map((dir) => SidecarProcess.start(dir, env, ["--config", config]))),
+    );
+    await clusterUp(sidecars, replicas);
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { sidecars, [Symbol.asyncDispose]: dispose };
 }
